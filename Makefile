@@ -1,0 +1,37 @@
+# Kerazoo: `make demo` for the offline tour, `make test` for the suite on all three backends.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BACKENDS := tensorflow jax torch
+export ZOO_DATA_DIR ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets),)
+
+.PHONY: install demo test lint docs clean
+
+install: $(VENV)/.installed
+
+# Re-installs when pyproject.toml changes. torch is pinned (==2.13.0) in pyproject's extras.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[all,dev]"
+	touch $@
+
+demo: install
+	$(PY) examples/tour.py
+
+# The whole suite once per backend; fails if any backend's run fails.
+test: install
+	@status=0; for b in $(BACKENDS); do \
+		echo "=== pytest, KERAS_BACKEND=$$b ==="; \
+		KERAS_BACKEND=$$b $(PY) -m pytest -q tests || status=1; \
+	done; exit $$status
+
+lint: install
+	$(VENV)/bin/ruff check zoo tests examples tools
+
+# docs/MODELS.md is generated from the registry and the manifest's measured metrics.
+docs: install
+	$(PY) -m zoo list --markdown > docs/MODELS.md.tmp && mv docs/MODELS.md.tmp docs/MODELS.md
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,62 @@
+"""Shared fixtures. The whole suite runs once per backend (KERAS_BACKEND set by `make test`)."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo import hub
+
+DATA_DIR = os.environ.get("ZOO_DATA_DIR")
+
+
+def full_data(dataset: str, filename: str) -> bool:
+    return bool(DATA_DIR) and (Path(DATA_DIR) / dataset / filename).is_file()
+
+
+requires_full_mnist = pytest.mark.skipif(
+    not full_data("mnist", "mnist.npz"),
+    reason="full MNIST not found: set ZOO_DATA_DIR=../shared/datasets to run the full-test checks",
+)
+
+
+def sample_threshold(full_accuracy: float, n: int) -> float:
+    """Lowest sample accuracy consistent with the full-test accuracy: 3 binomial std below it."""
+    return full_accuracy - 3 * math.sqrt(full_accuracy * (1 - full_accuracy) / n) - 1 / n
+
+
+@pytest.fixture(scope="session")
+def backend_name() -> str:
+    import keras
+
+    return keras.backend.backend()
+
+
+@pytest.fixture(scope="session")
+def mnist_sample():
+    return zoo.datasets.load_sample("mnist")
+
+
+@pytest.fixture
+def tiny_mnist_dir(tmp_path, mnist_sample) -> Path:
+    """A small real MNIST in keras layout (from the bundled test sample), for offline training."""
+    x, y = mnist_sample
+    folder = tmp_path / "data" / "mnist"
+    folder.mkdir(parents=True)
+    np.savez(folder / "mnist.npz", x_train=x[:400], y_train=y[:400], x_test=x[400:], y_test=y[400:])
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def recorded():
+    """The manifest metrics of a model measured on this backend's full test split."""
+
+    def get(name: str, backend_name: str) -> dict:
+        return hub.entry(name)["metrics"][backend_name]["metrics"]
+
+    return get

@@ -1,0 +1,48 @@
+"""The same weights give the same outputs on TensorFlow, JAX and PyTorch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from zoo import backend
+
+SCRIPT = """
+import sys, numpy as np, zoo
+from zoo import datasets, evaluation
+x_digits, _ = datasets.load_sample("mnist")
+x_table, _ = datasets.load("diabetes", "test")
+inputs = {"mnist_mlp": x_digits, "mnist_cnn": x_digits, "linear_regression": x_table}
+np.savez(sys.argv[1], **{n: evaluation.predict(zoo.load(n), x) for n, x in inputs.items()})
+"""
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("parity")
+    results = {}
+    for name in backend.BACKENDS:
+        path = folder / f"{name}.npz"
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(path)],
+            env={**__import__("os").environ, "KERAS_BACKEND": name},
+            capture_output=True, text=True, timeout=600,
+        )
+        assert done.returncode == 0, f"{name}: {done.stderr[-2000:]}"
+        with np.load(path) as data:
+            results[name] = {k: data[k] for k in data.files}
+    return results
+
+
+@pytest.mark.parametrize("model", ["mnist_mlp", "mnist_cnn", "linear_regression"])
+@pytest.mark.parametrize("other", ["jax", "torch"])
+def test_outputs_agree_with_tensorflow(outputs, model, other):
+    reference, candidate = outputs["tensorflow"][model], outputs[other][model]
+    if reference.shape[-1] == 10:  # logits
+        assert np.abs(reference - candidate).max() <= 1e-4
+        np.testing.assert_array_equal(reference.argmax(-1), candidate.argmax(-1))
+    else:  # regression outputs are in the hundreds: compare relative to their size
+        np.testing.assert_allclose(candidate, reference, rtol=1e-6, atol=1e-4)

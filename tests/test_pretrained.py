@@ -1,0 +1,65 @@
+"""Every registered model loads its shipped weights and is as accurate as its card says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import requires_full_mnist, sample_threshold
+
+import zoo
+from zoo import evaluation, hub
+
+MNIST_MODELS = ["mnist_mlp", "mnist_cnn"]
+# What the foundation issue asks of the shipped weights on the full 10k test split.
+REQUIRED_TEST_ACCURACY = {"mnist_mlp": 0.983, "mnist_cnn": 0.994}
+
+
+def test_list_models_has_the_foundation_models():
+    assert {"linear_regression", "mnist_mlp", "mnist_cnn"} <= set(zoo.list_models())
+    assert zoo.list_models("mnist_*") == ["mnist_cnn", "mnist_mlp"]
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_model_loads_pretrained_and_has_a_card(name, backend_name):
+    model = zoo.load(name)
+    card = zoo.card(name)
+    assert card["params"] == model.count_params() > 0
+    assert card["weights"]["sha256"] == hub.sha256(hub.weights_path(name))
+    assert backend_name in card["metrics"], f"{name} has no metrics measured on {backend_name}"
+    assert card["recipe"]["command"].startswith("zoo ")
+
+
+@pytest.mark.parametrize("name", MNIST_MODELS)
+def test_accuracy_on_bundled_sample(name, backend_name, mnist_sample, recorded):
+    x, y = mnist_sample
+    accuracy = float(np.mean(evaluation.predict(zoo.load(name), x).argmax(-1) == y))
+    full = recorded(name, backend_name)["accuracy"]
+    assert accuracy >= sample_threshold(full, len(y)), (name, accuracy, full)
+
+
+def test_model_accepts_raw_uint8_with_or_without_channel_axis(mnist_sample):
+    x, _ = mnist_sample
+    model = zoo.load("mnist_mlp")
+    with_channel = evaluation.predict(model, x[:8, :, :, None])
+    without = evaluation.predict(model, x[:8])
+    as_float = evaluation.predict(model, x[:8].astype("float32"))
+    np.testing.assert_allclose(with_channel, without, atol=1e-6)
+    np.testing.assert_allclose(as_float, without, atol=1e-6)
+
+
+@requires_full_mnist
+@pytest.mark.parametrize("name", MNIST_MODELS)
+def test_accuracy_on_full_test_split(name, backend_name, recorded):
+    result = evaluation.evaluate(name, split="test")
+    assert result["n"] == 10_000
+    accuracy = result["metrics"]["accuracy"]
+    assert accuracy >= REQUIRED_TEST_ACCURACY[name]
+    # The same weights must give the card's figure on this backend (numerics may flip a digit or two).
+    assert abs(accuracy - recorded(name, backend_name)["accuracy"]) <= 2e-4
+
+
+def test_linear_regression_matches_closed_form_least_squares(backend_name, recorded):
+    result = evaluation.evaluate("linear_regression", split="test")
+    metrics = result["metrics"]
+    assert abs(metrics["mse"] - metrics["ols_mse"]) <= 1e-3 * metrics["ols_mse"]
+    assert metrics["mse"] == pytest.approx(recorded("linear_regression", backend_name)["mse"], rel=1e-5)

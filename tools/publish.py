@@ -1,0 +1,42 @@
+"""Ship a trained run: copy its weights into zoo/weights and measure them on every backend.
+
+    ZOO_DATA_DIR=../shared/datasets python tools/publish.py runs/mnist_mlp
+
+Reads RUN/<name>.metrics.json written by `zoo train`, records the training command, backend
+and wall time in zoo/weights/manifest.json, then runs `zoo --backend B eval NAME --record` for
+each backend so that every metric in the manifest is one `zoo eval` measured on the full test split.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from zoo import backend, hub
+
+run = Path(sys.argv[1])
+(metrics_file,) = run.glob("*.metrics.json")
+trained = json.loads(metrics_file.read_text())
+name = trained["model"]
+if "test" not in trained:
+    sys.exit(f"{metrics_file} comes from a --holdout or --limit run; ship only full-recipe runs.")
+hub.publish(
+    name,
+    trained["weights"],
+    {
+        "command": trained["command"],
+        "trained_on": trained["backend"],
+        "wall_time_s": trained["wall_time_s"],
+        "epochs": trained["epochs"],
+        "batch_size": trained["batch_size"],
+        "train_examples": trained["train_examples"],
+        "seed": trained["seed"],
+        "final_train_loss": trained["history"]["loss"][-1],
+    },
+)
+for name_of_backend in backend.BACKENDS:
+    subprocess.run(
+        [sys.executable, "-m", "zoo", "--backend", name_of_backend, "eval", name, "--record", "--json"],
+        check=True,
+    )
+print(json.dumps(hub.entry(name)["metrics"], indent=1))

@@ -1,0 +1,118 @@
+"""Everything that depends on which backend Keras runs on.
+
+This is the only module in Kerazoo allowed to branch on the backend: model files,
+datasets and the CLI call the small functions here instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import importlib.metadata
+import os
+import sys
+
+BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_BACKEND = "tensorflow"
+
+
+class BackendError(RuntimeError):
+    """The requested backend cannot be used in this process."""
+
+
+def select(name: str | None) -> str:
+    """Choose the Keras backend before keras is imported; returns the backend in effect.
+
+    `None` keeps KERAS_BACKEND (or the default). Asking for a different backend after keras
+    was imported is refused: Keras fixes its backend at import time.
+    """
+    if name is not None and name not in BACKENDS:
+        raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}.")
+    wanted = name or os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
+    if wanted not in BACKENDS:
+        raise BackendError(
+            f"KERAS_BACKEND={wanted!r} is not supported; choose one of {', '.join(BACKENDS)}."
+        )
+    if "keras" in sys.modules:
+        current = sys.modules["keras"].backend.backend()
+        if current != wanted:
+            raise BackendError(
+                f"keras is already running on {current!r} in this process, so it cannot switch to "
+                f"{wanted!r}; start a new process with KERAS_BACKEND={wanted}."
+            )
+        return current
+    if importlib.util.find_spec(_module_of(wanted)) is None:
+        raise BackendError(
+            f"backend {wanted!r} is not installed; install it with pip install 'kerazoo[{wanted}]'."
+        )
+    os.environ["KERAS_BACKEND"] = wanted
+    return wanted
+
+
+def current() -> str:
+    """The backend keras runs on (imports keras)."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def _module_of(backend: str) -> str:
+    return {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and the backend, and ask the backend for deterministic kernels."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    elif backend == "jax":
+        pass  # jax on CPU is deterministic; keras seeds its SeedGenerator above
+
+
+def installed() -> list[dict]:
+    """One row per supported backend: installed or not, version, devices it sees."""
+    rows = []
+    for name in BACKENDS:
+        module = _module_of(name)
+        if importlib.util.find_spec(module) is None:
+            rows.append({"backend": name, "installed": False, "version": None, "devices": []})
+            continue
+        rows.append(
+            {
+                "backend": name,
+                "installed": True,
+                "version": importlib.metadata.version(module),
+                "devices": _devices(name),
+            }
+        )
+    return rows
+
+
+def _devices(backend: str) -> list[str]:
+    """Device names as the backend reports them; importing a backend here is cheap enough."""
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [d.name.replace("/physical_device:", "") for d in tf.config.list_physical_devices()]
+        if backend == "jax":
+            import jax
+
+            return [f"{d.platform}:{d.id}" for d in jax.devices()]
+        if backend == "torch":
+            import torch
+
+            devices = ["cpu"]
+            devices += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+            return devices
+    except Exception as exc:  # a broken install should be reported, not crash `zoo backends`
+        return [f"error: {exc}"]
+    return []

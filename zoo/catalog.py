@@ -1,0 +1,93 @@
+"""Tables of the zoo for people: `zoo list`, `zoo info` and docs/MODELS.md."""
+
+from __future__ import annotations
+
+from zoo import backend, hub, registry
+from zoo.models_api import count_params
+
+_HEADLINE = {"classification": "accuracy", "regression": "mse"}
+
+
+def rows(pattern: str = "*") -> list[dict]:
+    """One machine-readable row per model: name, task, dataset, params, size, metrics."""
+    records = hub.manifest()
+    out = []
+    for name in registry.names(pattern):
+        spec = registry.get(name)
+        record = records.get(name, {})
+        out.append(
+            {
+                "name": name,
+                "task": spec.task,
+                "dataset": spec.dataset,
+                "params": count_params(spec),
+                "weights_bytes": record.get("bytes"),
+                "metrics": {b: m["metrics"] for b, m in record.get("metrics", {}).items()},
+                "description": spec.description,
+            }
+        )
+    return out
+
+
+def _headline(row: dict, backend_name: str) -> str:
+    metrics = row["metrics"].get(backend_name)
+    if not metrics:
+        return "-"
+    key = _HEADLINE[row["task"]]
+    value = metrics[key]
+    return f"{value:.2%}" if key == "accuracy" else f"{key} {value:.1f}"
+
+
+def text(table: list[dict]) -> str:
+    header = f"{'name':<18} {'task':<15} {'dataset':<9} {'params':>8} {'size':>8}  " + "  ".join(
+        f"{b:<11}" for b in backend.BACKENDS
+    )
+    lines = [header]
+    for row in table:
+        size = f"{row['weights_bytes'] / 1e3:.0f} kB" if row["weights_bytes"] else "-"
+        lines.append(
+            f"{row['name']:<18} {row['task']:<15} {row['dataset']:<9} {row['params']:>8,} {size:>8}  "
+            + "  ".join(f"{_headline(row, b):<11}" for b in backend.BACKENDS)
+        )
+    lines.append("(metrics on each backend's full test split, measured by `zoo eval`)")
+    return "\n".join(lines)
+
+
+def markdown(table: list[dict]) -> str:
+    lines = [
+        "| model | task | dataset | params | weights | " + " | ".join(backend.BACKENDS) + " |",
+        "| --- | --- | --- | ---: | ---: | " + " | ".join("---:" for _ in backend.BACKENDS) + " |",
+    ]
+    for row in table:
+        size = f"{row['weights_bytes'] / 1e3:.0f} kB" if row["weights_bytes"] else "-"
+        lines.append(
+            f"| `{row['name']}` | {row['task']} | {row['dataset']} | {row['params']:,} | {size} | "
+            + " | ".join(_headline(row, b) for b in backend.BACKENDS)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def card_text(card: dict) -> str:
+    lines = [f"{card['name']}: {card['description']}", ""]
+    for key in ("task", "dataset", "output", "license"):
+        lines.append(f"{key:<10} {card[key]}")
+    lines.append(f"{'params':<10} {card['params']:,}")
+    lines.append("input")
+    lines += [f"  {k}: {v}" for k, v in card["input"].items()]
+    weights = card["weights"]
+    lines.append(
+        f"weights    {weights['file']} ({weights['bytes']:,} bytes, sha256 {weights['sha256'][:16]}...)"
+        if weights
+        else "weights    none shipped"
+    )
+    lines.append("metrics (measured by `zoo eval` per backend)")
+    for backend_name, result in card["metrics"].items():
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
+        lines.append(f"  {backend_name:<11} {shown}  ({result['split']}, n={result['n']})")
+    recipe = card["recipe"]
+    lines.append("recipe")
+    lines += [f"  {k}: {v}" for k, v in recipe.items() if v is not None]
+    for ref in card["references"]:
+        lines.append(f"reference  {ref}")
+    return "\n".join(lines)

@@ -1,0 +1,261 @@
+"""The `zoo` command line: parses arguments, calls library functions, prints results.
+
+Every failure a user can cause ends with exit code 2 and one sentence on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shlex
+import sys
+
+from zoo import backend
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one sentence on stderr (no usage dump)."""
+
+    def error(self, message):
+        raise _UsageError(f"{message} (see `{self.prog} --help`).")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zoo", description="Kerazoo: Keras 3 models on TensorFlow, JAX or PyTorch.")
+    parser.add_argument(
+        "--backend",
+        choices=backend.BACKENDS,
+        help="Keras backend for this command (default: $KERAS_BACKEND or tensorflow)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = commands.add_parser("list", help="every model: task, dataset, size, metrics")
+    p.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'mnist_*'")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--markdown", action="store_true", help="the table docs/MODELS.md holds")
+
+    p = commands.add_parser("info", help="a model's card")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("predict", help="classify PNG/JPEG/NPY files with a pretrained model")
+    p.add_argument("name")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--top", type=int, default=3, help="how many classes to show (default 3)")
+    p.add_argument(
+        "--invert",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="invert pixels (default: detect dark-on-light images and invert them)",
+    )
+    p.add_argument("--resize", action="store_true", help="scale images to the model's input size")
+    p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("eval", help="measure a model on a dataset split")
+    p.add_argument("name")
+    p.add_argument("--split", default="test")
+    p.add_argument("--limit", type=int, help="only the first N examples")
+    p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
+    p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
+    p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
+    p.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # maintainers
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("train", help="run the recipe that made the shipped weights")
+    p.add_argument("name")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--out", help="run directory (default runs/NAME)")
+    p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
+    p.add_argument("--limit", type=int, help="train on the first N examples only")
+    p.add_argument("--holdout", type=int, default=0, help="keep the last N train examples for validation")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--data-dir")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("backends", help="installed backends, versions and devices")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        args.argv = argv
+        backend.select(args.backend)
+        return _COMMANDS[args.command](args) or 0
+    except _UsageError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted; `zoo train ... --resume` continues after the last finished epoch.")
+    except Exception as exc:  # noqa: BLE001  expected failures become one sentence
+        if isinstance(exc, _user_errors()):
+            return _fail(str(exc))
+        raise
+
+
+def _user_errors() -> tuple:
+    from zoo.datasets import DatasetNotFound
+    from zoo.hub import WeightsError
+    from zoo.inputs import InputError
+    from zoo.registry import UnknownModel
+
+    return (
+        backend.BackendError,
+        DatasetNotFound,
+        WeightsError,
+        InputError,
+        UnknownModel,
+        ValueError,
+        FileExistsError,
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"zoo: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2))
+
+
+def _cmd_list(args) -> int:
+    from zoo import catalog
+
+    rows = catalog.rows(args.pattern)
+    if args.json:
+        _print_json(rows)
+    elif args.markdown:
+        print(catalog.markdown(rows))
+    else:
+        print(catalog.text(rows))
+    return 0
+
+
+def _cmd_info(args) -> int:
+    import zoo
+
+    card = zoo.card(args.name)
+    if args.json:
+        _print_json(card)
+        return 0
+    from zoo import catalog
+
+    print(catalog.card_text(card))
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    import numpy as np
+
+    import zoo
+    from zoo import evaluation, inputs, registry
+
+    spec = registry.get(args.name)
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}.")
+    x, sources = inputs.read_inputs(args.files, spec, invert=args.invert, resize=args.resize)
+    model = zoo.load(args.name, weights=args.weights or "pretrained")
+    outputs = evaluation.predict(model, x)
+    results = []
+    for i, (source, out) in enumerate(zip(sources, outputs)):
+        if spec.task == "classification":
+            probs = np.exp(out - out.max())
+            probs /= probs.sum()
+            top = np.argsort(-probs)[: args.top]
+            results.append(
+                {"file": source, "index": i,
+                 "top": [{"label": int(k), "probability": float(probs[k])} for k in top]}
+            )
+        else:
+            results.append({"file": source, "index": i, "prediction": float(out.reshape(-1)[0])})
+    if args.json:
+        _print_json({"model": args.name, "backend": backend.current(), "predictions": results})
+        return 0
+    for r in results:
+        if "top" in r:
+            shown = "  ".join(f"{t['label']} ({t['probability']:.1%})" for t in r["top"])
+            print(f"{r['file']}[{r['index']}]: {shown}")
+        else:
+            print(f"{r['file']}[{r['index']}]: {r['prediction']:.4g}")
+    return 0
+
+
+def _cmd_eval(args) -> int:
+    import zoo
+    from zoo import evaluation, hub
+
+    model = zoo.load(args.name, weights=args.weights or "pretrained")
+    result = evaluation.evaluate(
+        args.name, split=args.split, limit=args.limit, data_dir=args.data_dir,
+        model=model, sample=args.sample,
+    )
+    if args.record:
+        if args.weights or args.limit or args.sample:
+            raise ValueError("--record stores full-split metrics of the shipped weights only.")
+        hub.record_metrics(args.name, result["backend"], result)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
+        print(f"{args.name} on {result['dataset']} {result['split']} ({result['n']} examples, "
+              f"{result['backend']}): {shown}")
+    return 0
+
+
+def _cmd_train(args) -> int:
+    from zoo import training
+
+    # Progress goes to stderr so that stdout holds only the result (one JSON object with --json).
+    with contextlib.redirect_stdout(sys.stderr):
+        result = training.train(
+            args.name, epochs=args.epochs, batch_size=args.batch_size, out_dir=args.out,
+            resume=args.resume, data_dir=args.data_dir, limit=args.limit, holdout=args.holdout,
+            seed=args.seed, verbose="auto" if sys.stderr.isatty() else 2,
+            command=_command_line(args),
+        )
+    if args.json:
+        print(json.dumps(result))
+    else:
+        measured = result.get("test") or {"split": "holdout", "metrics": result.get("holdout")}
+        print(f"trained {args.name} in {result['wall_time_s']} s; weights: {result['weights']}")
+        print(f"{measured['split']}: {measured['metrics']}")
+    return 0
+
+
+def _command_line(args) -> str:
+    backend_name = os.environ.get("KERAS_BACKEND", backend.DEFAULT_BACKEND)
+    return f"zoo --backend {backend_name} " + shlex.join(args.argv[args.argv.index(args.command):])
+
+
+def _cmd_backends(args) -> int:
+    rows = backend.installed()
+    if args.json:
+        _print_json({"active": os.environ.get("KERAS_BACKEND"), "backends": rows})
+        return 0
+    for row in rows:
+        state = row["version"] if row["installed"] else "not installed"
+        marker = "*" if row["backend"] == os.environ.get("KERAS_BACKEND") else " "
+        print(f"{marker} {row['backend']:<11} {state:<14} {', '.join(row['devices'])}")
+    return 0
+
+
+_COMMANDS = {
+    "list": _cmd_list,
+    "info": _cmd_info,
+    "predict": _cmd_predict,
+    "eval": _cmd_eval,
+    "train": _cmd_train,
+    "backends": _cmd_backends,
+}

@@ -1,0 +1,34 @@
+"""Datasets: one loader per dataset, all returning numpy arrays.
+
+Lookup order: `data_dir=` -> `$ZOO_DATA_DIR/<name>/` -> the online loader -> a clear error.
+"""
+
+from __future__ import annotations
+
+from zoo.datasets import diabetes, mnist
+from zoo.datasets._lookup import DatasetNotFound
+from zoo.datasets.samples import load_sample
+
+_LOADERS = {m.NAME: m for m in (mnist, diabetes)}
+
+__all__ = ["DatasetNotFound", "available", "load", "load_sample"]
+
+
+def available() -> list[str]:
+    """Names of the datasets zoo can load."""
+    return sorted(_LOADERS)
+
+
+def load(name: str, split: str = "test", data_dir=None, limit: int | None = None):
+    """(x, y) numpy arrays of a dataset split; `limit` keeps the first `limit` examples."""
+    if name not in _LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(available())}.")
+    loader = _LOADERS[name]
+    if split not in loader.SPLITS:
+        raise ValueError(f"dataset {name!r} has no split {split!r}; splits: {', '.join(loader.SPLITS)}.")
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be a positive number of examples, got {limit}.")
+    x, y = loader.load(split, data_dir=data_dir)
+    if limit is not None:
+        x, y = x[:limit], y[:limit]
+    return x, y

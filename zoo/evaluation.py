@@ -1,0 +1,64 @@
+"""Measure a model on a dataset split: accuracy for classifiers, MSE (and OLS's) for regressors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo import backend, datasets, registry
+
+
+def predict(model, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Raw model outputs as numpy (logits for the MNIST classifiers)."""
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def ordinary_least_squares_mse(x_train, y_train, x_test, y_test) -> float:
+    """Test MSE of the closed-form least-squares fit with an intercept: the regression anchor."""
+    design = np.c_[x_train.astype("float64"), np.ones(len(x_train))]
+    coef, *_ = np.linalg.lstsq(design, y_train.astype("float64"), rcond=None)
+    prediction = np.c_[x_test.astype("float64"), np.ones(len(x_test))] @ coef
+    return float(np.mean((prediction - y_test) ** 2))
+
+
+def metrics_of(spec, model, x, y, data_dir=None) -> dict:
+    outputs = predict(model, x)
+    if spec.task == "classification":
+        return {"accuracy": float(np.mean(outputs.argmax(axis=-1) == y))}
+    mse = float(np.mean((outputs.reshape(-1).astype("float64") - y) ** 2))
+    x_train, y_train = datasets.load(spec.dataset, "train", data_dir=data_dir)
+    return {"mse": mse, "ols_mse": ordinary_least_squares_mse(x_train, y_train, x, y)}
+
+
+def evaluate(
+    name: str,
+    split: str = "test",
+    limit: int | None = None,
+    data_dir=None,
+    model=None,
+    sample: bool = False,
+) -> dict:
+    """Measure a model (the pretrained one unless `model` is given) on a split.
+
+    With `sample=True` the bundled real sample of the test split is used (offline).
+    Returns the machine-readable record printed by `zoo eval --json`.
+    """
+    spec = registry.get(name)
+    if model is None:
+        from zoo import load
+
+        model = load(name)
+    if sample:
+        x, y = datasets.load_sample(spec.dataset)
+        split = "test-sample"
+        if limit is not None:
+            x, y = x[:limit], y[:limit]
+    else:
+        x, y = datasets.load(spec.dataset, split, data_dir=data_dir, limit=limit)
+    return {
+        "model": name,
+        "backend": backend.current(),
+        "dataset": spec.dataset,
+        "split": split,
+        "n": int(len(x)),
+        "metrics": metrics_of(spec, model, x, y, data_dir=data_dir),
+    }

@@ -1,0 +1,121 @@
+"""Turn files a user has (PNG, JPEG, .npy) into the array a model's card asks for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
+
+
+class InputError(ValueError):
+    """A file that cannot be turned into valid model input."""
+
+
+def read_inputs(paths, spec, invert: bool | None = None, resize: bool = False):
+    """Stack the inputs of several files into one batch for `spec`'s model.
+
+    Returns (batch, sources): sources[i] is the file example i came from (an .npy may hold many).
+
+    For image models, `invert=None` detects dark-on-light images (bright border) and inverts
+    them to the white-on-black polarity MNIST uses; True/False force it.
+    """
+    batches = [_read_one(Path(p), spec, invert, resize) for p in paths]
+    sources = [str(p) for p, batch in zip(paths, batches) for _ in range(len(batch))]
+    return np.concatenate(batches, axis=0), sources
+
+
+def _read_one(path: Path, spec, invert, resize) -> np.ndarray:
+    if not path.exists():
+        raise InputError(f"file {path} does not exist.")
+    if not path.is_file():
+        raise InputError(f"{path} is not a file.")
+    is_image_model = "color" in spec.input
+    if path.suffix.lower() == ".npy":
+        array = _read_npy(path)
+    elif is_image_model:
+        array = _read_image(path, spec, resize)
+    else:
+        raise InputError(f"{path} is not a .npy file; {spec.name} takes .npy arrays of features.")
+    shape = tuple(spec.input["shape"])
+    array = _batch_of(array, shape, path, spec.name)
+    if is_image_model:
+        _check_pixels(array, path)
+        array = _fix_polarity(array, invert)
+    return array
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{path} is not a readable .npy array ({exc}).") from None
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise InputError(f"{path} holds {array.dtype} values; expected real numbers.")
+    if not np.all(np.isfinite(array)):
+        raise InputError(f"{path} contains NaN or infinite values; expected finite numbers.")
+    return array
+
+
+def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    height, width = spec.input["shape"][:2]
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L")
+            if image.size != (width, height):
+                if not resize:
+                    raise InputError(
+                        f"{path} is {image.size[0]}x{image.size[1]} pixels; {spec.name} expects "
+                        f"{width}x{height} (pass --resize to scale it)."
+                    )
+                image = image.resize((width, height), Image.Resampling.LANCZOS)
+            return np.asarray(image, dtype="uint8")
+    except UnidentifiedImageError:
+        raise InputError(f"{path} is not an image file (PNG or JPEG expected).") from None
+
+
+def _batch_of(array: np.ndarray, shape: tuple, path: Path, name: str) -> np.ndarray:
+    """(N, *shape) from one example or a batch; a trailing channel of 1 is optional."""
+    accepted = {shape}
+    if shape[-1] == 1:
+        accepted.add(shape[:-1])
+    if array.shape in accepted:
+        array = array[None]
+    elif array.shape[1:] not in accepted:
+        shapes = " or ".join(str(s) for s in sorted(accepted, key=len))
+        raise InputError(
+            f"{path} has shape {array.shape}; {name} expects {shapes}, or a batch of them."
+        )
+    if shape[-1] == 1 and array.shape[1:] == shape:
+        array = array[..., 0]
+    return array
+
+
+def _check_pixels(array: np.ndarray, path: Path) -> None:
+    low, high = float(array.min()), float(array.max())
+    if low < 0 or high > 255:
+        raise InputError(f"{path} has values in [{low:g}, {high:g}]; expected pixels in 0-255.")
+    if high <= 1.0 and array.dtype.kind == "f" and high > 0:
+        raise InputError(
+            f"{path} has values in [{low:g}, {high:g}], which looks rescaled; expected raw pixels "
+            f"in 0-255 (multiply by 255)."
+        )
+
+
+def _fix_polarity(images: np.ndarray, invert: bool | None) -> np.ndarray:
+    """White digits on black, as the model was trained; auto-detect from the border brightness."""
+    if invert is None:
+        border = np.concatenate(
+            [images[:, :2].reshape(len(images), -1), images[:, -2:].reshape(len(images), -1),
+             images[:, :, :2].reshape(len(images), -1), images[:, :, -2:].reshape(len(images), -1)],
+            axis=1,
+        )
+        flip = border.mean(axis=1) > 127
+    else:
+        flip = np.full(len(images), bool(invert))
+    images = images.astype("float32")
+    images[flip] = 255.0 - images[flip]
+    return images

@@ -1,0 +1,3 @@
+"""One file per model family; importing this package registers them all."""
+
+from zoo.models import linear_regression, mnist_cnn, mnist_mlp  # noqa: F401

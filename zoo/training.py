@@ -1,0 +1,199 @@
+"""The shared fit recipe: seeded data pipeline, per-epoch atomic checkpoints, resume, progress.
+
+`train("mnist_mlp")` runs the recipe in the model's spec; `zoo train NAME` calls it.
+A run directory holds:
+  checkpoint/state.json                 the last finished epoch (written last: the commit point)
+  checkpoint/epoch-K.weights.h5         model and optimizer state after epoch K (step count included)
+  <name>.weights.h5, <name>.metrics.json   the final weights and what they measured
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from zoo import backend, datasets, hub, registry
+from zoo.atomic import atomic_write_json
+
+
+class ArrayDataset(keras.utils.PyDataset):
+    """Shuffled minibatches of numpy arrays with optional numpy augmentation.
+
+    Shuffling and augmentation depend only on (seed, epoch, batch index), so a resumed run
+    sees exactly the batches the uninterrupted run would have seen.
+    """
+
+    def __init__(self, x, y, batch_size, seed=0, augment=None, shuffle=True, passes=1):
+        super().__init__()
+        self.x, self.y = x, y
+        self.batch_size = min(batch_size, len(x))
+        self.seed, self.augment, self.shuffle, self.passes = seed, augment, shuffle, passes
+        self.epoch = 0
+        self._batches_per_pass = math.ceil(len(x) / self.batch_size)
+
+    def __len__(self) -> int:
+        return self._batches_per_pass * self.passes
+
+    def _order(self, pass_index: int) -> np.ndarray:
+        if not self.shuffle:
+            return np.arange(len(self.x))
+        return np.random.default_rng([self.seed, self.epoch, pass_index]).permutation(len(self.x))
+
+    def __getitem__(self, index: int):
+        pass_index, batch = divmod(index, self._batches_per_pass)
+        rows = self._order(pass_index)[batch * self.batch_size : (batch + 1) * self.batch_size]
+        x = self.x[rows]
+        if self.augment is not None:
+            x = self.augment(x, np.random.default_rng([self.seed, self.epoch, index, 1]))
+        return x.astype("float32"), self.y[rows]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """After every epoch: model + optimizer state, then state.json (atomic, in that order)."""
+
+    def __init__(self, directory: Path, history: dict):
+        super().__init__()
+        self.directory = Path(directory)
+        self.history = history
+
+    def on_epoch_end(self, epoch, logs=None):
+        finished = epoch + 1
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        weights = self.directory / f"epoch-{finished}.weights.h5"
+        hub.save_weights(self.model, weights, include_optimizer=True)
+        atomic_write_json(self.directory / "state.json", {"epoch": finished, "history": self.history})
+        for old in self.directory.glob("epoch-*"):
+            if old != weights:
+                old.unlink()
+
+
+def last_checkpoint(directory: Path) -> dict | None:
+    """The committed state of a run directory's checkpoint, or None when there is none."""
+    state_file = Path(directory) / "state.json"
+    if not state_file.is_file():
+        return None
+    return json.loads(state_file.read_text())
+
+
+def _restore(model: keras.Model, directory: Path, epoch: int) -> None:
+    """Model and optimizer state of a finished epoch; the layout check covers both."""
+    model.optimizer.build(model.trainable_variables)
+    hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5")
+
+
+def train(
+    name: str,
+    *,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    data_dir=None,
+    limit: int | None = None,
+    holdout: int = 0,
+    seed: int | None = None,
+    verbose: int | str = "auto",
+    callbacks: list | None = None,
+    command: str | None = None,
+) -> dict:
+    """Train a registered model with its recipe; returns what the run measured.
+
+    Args:
+        name: registered model name.
+        epochs, batch_size: override the recipe (the shipped weights use the recipe's values).
+        out_dir: run directory (default runs/<name>); holds checkpoints and the final weights.
+        resume: continue from the last finished epoch in out_dir.
+        limit: train on the first `limit` training examples only (quick runs and tests).
+        holdout: keep the last `holdout` training examples out of training and report accuracy
+            on them (for tuning a recipe without touching the test split).
+        callbacks: extra keras callbacks.
+    """
+    spec = registry.get(name)
+    recipe = spec.recipe
+    epochs = epochs or recipe.epochs
+    batch_size = batch_size or recipe.batch_size
+    seed = recipe.seed if seed is None else seed
+    out_dir = Path(out_dir or Path("runs") / name)
+    checkpoint_dir = out_dir / "checkpoint"
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch size must be positive, got {epochs} and {batch_size}.")
+
+    state = last_checkpoint(checkpoint_dir) if resume else None
+    if not resume and last_checkpoint(checkpoint_dir) is not None:
+        raise FileExistsError(
+            f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose "
+            f"another --out."
+        )
+
+    backend.seed_everything(seed)
+    x, y = datasets.load(spec.dataset, "train", data_dir=data_dir)
+    if holdout:
+        x, y, x_val, y_val = x[:-holdout], y[:-holdout], x[-holdout:], y[-holdout:]
+    if limit is not None:
+        x, y = x[:limit], y[:limit]
+    data = ArrayDataset(
+        x, y, batch_size, seed=seed, augment=recipe.augment, passes=recipe.passes_per_epoch
+    )
+
+    model = spec.build(spec.config)
+    if recipe.prepare is not None:
+        recipe.prepare(model, x)
+    model.compile(
+        optimizer=recipe.optimizer(len(data) * epochs),
+        loss=recipe.loss(),
+        metrics=recipe.metrics(),
+    )
+    history: dict = {}
+    initial_epoch = 0
+    if state is not None:
+        initial_epoch = state["epoch"]
+        history = state["history"]
+        _restore(model, checkpoint_dir, initial_epoch)
+        data.epoch = initial_epoch
+        print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
+
+    started = time.time()
+    if initial_epoch < epochs:
+        model.fit(
+            data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            callbacks=[EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
+            verbose=verbose,
+        )
+    wall_time = time.time() - started
+
+    from zoo import evaluation  # imported here: evaluation imports training's neighbours only
+
+    result = {
+        "model": name,
+        "backend": backend.current(),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "train_examples": int(len(x)),
+        "seed": seed,
+        "wall_time_s": round(wall_time, 1),
+        "history": history,
+        "command": command,
+    }
+    if holdout:
+        result["holdout"] = evaluation.metrics_of(spec, model, x_val, y_val, data_dir=data_dir)
+    else:
+        result["test"] = evaluation.evaluate(model=model, name=name, data_dir=data_dir)
+    weights_path = out_dir / f"{name}.weights.h5"
+    hub.save_weights(model, weights_path)
+    result["weights"] = str(weights_path)
+    result["sha256"] = hub.sha256(weights_path)
+    atomic_write_json(out_dir / f"{name}.metrics.json", result)
+    return result
