@@ -41,10 +41,13 @@ for name in zoo.list_models("mnist_*"):
 # A grid of the first 48 digits: the CNN's label, red where it is wrong.
 name = "mnist_cnn"
 fig, axes = plt.subplots(6, 8, figsize=(8, 6.6))
-for ax, image, truth, guess in zip(axes.flat, x, y, predictions[name]):
+for ax, image, truth, guess in zip(axes.flat, x[:48], y[:48], predictions[name][:48], strict=True):
     ax.imshow(image, cmap="gray")
-    ax.set_title(f"{guess}" + ("" if guess == truth else f" (is {truth})"),
-                 color="black" if guess == truth else "red", fontsize=9)
+    ax.set_title(
+        f"{guess}" + ("" if guess == truth else f" (is {truth})"),
+        color="black" if guess == truth else "red",
+        fontsize=9,
+    )
     ax.axis("off")
 fig.suptitle(f"{name} on real MNIST test digits ({keras.backend.backend()})")
 fig.tight_layout()

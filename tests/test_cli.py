@@ -158,9 +158,23 @@ def test_missing_dataset_names_the_file_to_put_where(capsys, tmp_path):
 def test_python_dash_m_zoo_with_backend_flag(backend_name):
     env = {**os.environ, "KERAS_BACKEND": "not-a-backend"}  # --backend must win over the env
     done = subprocess.run(
-        [sys.executable, "-m", "zoo", "--backend", backend_name, "eval", "mnist_mlp", "--sample",
-         "--limit", "50", "--json"],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "zoo",
+            "--backend",
+            backend_name,
+            "eval",
+            "mnist_mlp",
+            "--sample",
+            "--limit",
+            "50",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["backend"] == backend_name

@@ -29,7 +29,9 @@ def outputs(tmp_path_factory):
         done = subprocess.run(
             [sys.executable, "-c", SCRIPT, str(path)],
             env={**__import__("os").environ, "KERAS_BACKEND": name},
-            capture_output=True, text=True, timeout=600,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert done.returncode == 0, f"{name}: {done.stderr[-2000:]}"
         with np.load(path) as data:

@@ -16,7 +16,7 @@ def _snapshot(model):
 
 
 def _assert_untouched(model, before):
-    for old, new in zip(before, model.get_weights()):
+    for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)
 
 

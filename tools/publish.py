@@ -36,7 +36,17 @@ hub.publish(
 )
 for name_of_backend in backend.BACKENDS:
     subprocess.run(
-        [sys.executable, "-m", "zoo", "--backend", name_of_backend, "eval", name, "--record", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "zoo",
+            "--backend",
+            name_of_backend,
+            "eval",
+            name,
+            "--record",
+            "--json",
+        ],
         check=True,
     )
 print(json.dumps(hub.entry(name)["metrics"], indent=1))

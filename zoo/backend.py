@@ -6,8 +6,8 @@ datasets and the CLI call the small functions here instead.
 
 from __future__ import annotations
 
-import importlib.util
 import importlib.metadata
+import importlib.util
 import os
 import sys
 
@@ -29,9 +29,7 @@ def select(name: str | None) -> str:
         raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}.")
     wanted = name or os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
     if wanted not in BACKENDS:
-        raise BackendError(
-            f"KERAS_BACKEND={wanted!r} is not supported; choose one of {', '.join(BACKENDS)}."
-        )
+        raise BackendError(f"KERAS_BACKEND={wanted!r} is not supported; choose one of {', '.join(BACKENDS)}.")
     if "keras" in sys.modules:
         current = sys.modules["keras"].backend.backend()
         if current != wanted:

@@ -169,14 +169,17 @@ def _cmd_predict(args) -> int:
     model = zoo.load(args.name, weights=args.weights or "pretrained")
     outputs = evaluation.predict(model, x)
     results = []
-    for i, (source, out) in enumerate(zip(sources, outputs)):
+    for i, (source, out) in enumerate(zip(sources, outputs, strict=True)):
         if spec.task == "classification":
             probs = np.exp(out - out.max())
             probs /= probs.sum()
             top = np.argsort(-probs)[: args.top]
             results.append(
-                {"file": source, "index": i,
-                 "top": [{"label": int(k), "probability": float(probs[k])} for k in top]}
+                {
+                    "file": source,
+                    "index": i,
+                    "top": [{"label": int(k), "probability": float(probs[k])} for k in top],
+                }
             )
         else:
             results.append({"file": source, "index": i, "prediction": float(out.reshape(-1)[0])})
@@ -198,8 +201,12 @@ def _cmd_eval(args) -> int:
 
     model = zoo.load(args.name, weights=args.weights or "pretrained")
     result = evaluation.evaluate(
-        args.name, split=args.split, limit=args.limit, data_dir=args.data_dir,
-        model=model, sample=args.sample,
+        args.name,
+        split=args.split,
+        limit=args.limit,
+        data_dir=args.data_dir,
+        model=model,
+        sample=args.sample,
     )
     if args.record:
         if args.weights or args.limit or args.sample:
@@ -209,8 +216,10 @@ def _cmd_eval(args) -> int:
         print(json.dumps(result))
     else:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
-        print(f"{args.name} on {result['dataset']} {result['split']} ({result['n']} examples, "
-              f"{result['backend']}): {shown}")
+        print(
+            f"{args.name} on {result['dataset']} {result['split']} ({result['n']} examples, "
+            f"{result['backend']}): {shown}"
+        )
     return 0
 
 
@@ -220,9 +229,16 @@ def _cmd_train(args) -> int:
     # Progress goes to stderr so that stdout holds only the result (one JSON object with --json).
     with contextlib.redirect_stdout(sys.stderr):
         result = training.train(
-            args.name, epochs=args.epochs, batch_size=args.batch_size, out_dir=args.out,
-            resume=args.resume, data_dir=args.data_dir, limit=args.limit, holdout=args.holdout,
-            seed=args.seed, verbose="auto" if sys.stderr.isatty() else 2,
+            args.name,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            out_dir=args.out,
+            resume=args.resume,
+            data_dir=args.data_dir,
+            limit=args.limit,
+            holdout=args.holdout,
+            seed=args.seed,
+            verbose="auto" if sys.stderr.isatty() else 2,
             command=_command_line(args),
         )
     if args.json:
@@ -236,7 +252,7 @@ def _cmd_train(args) -> int:
 
 def _command_line(args) -> str:
     backend_name = os.environ.get("KERAS_BACKEND", backend.DEFAULT_BACKEND)
-    return f"zoo --backend {backend_name} " + shlex.join(args.argv[args.argv.index(args.command):])
+    return f"zoo --backend {backend_name} " + shlex.join(args.argv[args.argv.index(args.command) :])
 
 
 def _cmd_backends(args) -> int:

@@ -37,7 +37,9 @@ def entry(name: str) -> dict:
     """The manifest entry of a model, or a clear error when it ships no weights."""
     found = manifest().get(name)
     if found is None:
-        raise WeightsError(f"model {name!r} has no pretrained weights in {MANIFEST}; train it with `zoo train {name}`.")
+        raise WeightsError(
+            f"model {name!r} has no pretrained weights in {MANIFEST}; train it with `zoo train {name}`."
+        )
     return found
 
 
@@ -55,9 +57,7 @@ def _layout(path: Path) -> dict[str, tuple]:
     try:
         with h5py.File(path, "r") as f:
             f.visititems(
-                lambda key, obj: shapes.__setitem__(key, obj.shape)
-                if isinstance(obj, h5py.Dataset)
-                else None
+                lambda key, obj: shapes.__setitem__(key, obj.shape) if isinstance(obj, h5py.Dataset) else None
             )
     except OSError as exc:
         raise WeightsError(f"{path} is not a readable .weights.h5 file ({exc}).") from None
@@ -83,8 +83,7 @@ def _check_layout(model, path: Path) -> None:
         )
     key = next(k for k in sorted(expected) if expected[k] != found[k])
     raise WeightsError(
-        f"{path} does not fit model {model.name!r}: {key} has shape {found[key]}, "
-        f"expected {expected[key]}."
+        f"{path} does not fit model {model.name!r}: {key} has shape {found[key]}, expected {expected[key]}."
     )
 
 

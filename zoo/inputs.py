@@ -22,7 +22,7 @@ def read_inputs(paths, spec, invert: bool | None = None, resize: bool = False):
     them to the white-on-black polarity MNIST uses; True/False force it.
     """
     batches = [_read_one(Path(p), spec, invert, resize) for p in paths]
-    sources = [str(p) for p, batch in zip(paths, batches) for _ in range(len(batch))]
+    sources = [str(p) for p, batch in zip(paths, batches, strict=True) for _ in range(len(batch))]
     return np.concatenate(batches, axis=0), sources
 
 
@@ -86,9 +86,7 @@ def _batch_of(array: np.ndarray, shape: tuple, path: Path, name: str) -> np.ndar
         array = array[None]
     elif array.shape[1:] not in accepted:
         shapes = " or ".join(str(s) for s in sorted(accepted, key=len))
-        raise InputError(
-            f"{path} has shape {array.shape}; {name} expects {shapes}, or a batch of them."
-        )
+        raise InputError(f"{path} has shape {array.shape}; {name} expects {shapes}, or a batch of them.")
     if shape[-1] == 1 and array.shape[1:] == shape:
         array = array[..., 0]
     return array
@@ -109,8 +107,12 @@ def _fix_polarity(images: np.ndarray, invert: bool | None) -> np.ndarray:
     """White digits on black, as the model was trained; auto-detect from the border brightness."""
     if invert is None:
         border = np.concatenate(
-            [images[:, :2].reshape(len(images), -1), images[:, -2:].reshape(len(images), -1),
-             images[:, :, :2].reshape(len(images), -1), images[:, :, -2:].reshape(len(images), -1)],
+            [
+                images[:, :2].reshape(len(images), -1),
+                images[:, -2:].reshape(len(images), -1),
+                images[:, :, :2].reshape(len(images), -1),
+                images[:, :, -2:].reshape(len(images), -1),
+            ],
             axis=1,
         )
         flip = border.mean(axis=1) > 127

@@ -132,8 +132,7 @@ def train(
     state = last_checkpoint(checkpoint_dir) if resume else None
     if not resume and last_checkpoint(checkpoint_dir) is not None:
         raise FileExistsError(
-            f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose "
-            f"another --out."
+            f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose another --out."
         )
 
     backend.seed_everything(seed)
@@ -142,9 +141,7 @@ def train(
         x, y, x_val, y_val = x[:-holdout], y[:-holdout], x[-holdout:], y[-holdout:]
     if limit is not None:
         x, y = x[:limit], y[:limit]
-    data = ArrayDataset(
-        x, y, batch_size, seed=seed, augment=recipe.augment, passes=recipe.passes_per_epoch
-    )
+    data = ArrayDataset(x, y, batch_size, seed=seed, augment=recipe.augment, passes=recipe.passes_per_epoch)
 
     model = spec.build(spec.config)
     if recipe.prepare is not None:
