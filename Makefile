@@ -31,7 +31,7 @@ lint: install
 
 # docs/MODELS.md is generated from the registry and the manifest's measured metrics.
 docs: install
-	$(PY) -m zoo list --markdown > docs/MODELS.md.tmp && mv docs/MODELS.md.tmp docs/MODELS.md
+	$(PY) tools/update_docs.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -43,6 +43,9 @@ def select(name: str | None) -> str:
             f"backend {wanted!r} is not installed; install it with pip install 'kerazoo[{wanted}]'."
         )
     os.environ["KERAS_BACKEND"] = wanted
+    # keras imports tensorflow (when installed) on every backend; keep its C++ start-up chatter
+    # (CUDA probing, oneDNN notices) off the user's terminal unless they asked for it.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return wanted
 
 
