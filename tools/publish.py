@@ -31,7 +31,7 @@ hub.publish(
         "batch_size": trained["batch_size"],
         "train_examples": trained["train_examples"],
         "seed": trained["seed"],
-        "final_train_loss": trained["history"]["loss"][-1],
+        "final_train_loss": trained["history"].get("loss", [None])[-1],
     },
 )
 for name_of_backend in backend.BACKENDS:

@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("train", help="run the recipe that made the shipped weights")
     p.add_argument("name")
     p.add_argument("--epochs", type=int)
+    p.add_argument("--steps", type=int, help="environment steps (agents)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
@@ -80,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holdout", type=int, default=0, help="keep the last N train examples for validation")
     p.add_argument("--seed", type=int)
     p.add_argument("--data-dir")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("play", help="run a pretrained agent for greedy episodes")
+    p.add_argument("name")
+    p.add_argument("--episodes", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0, help="episode i uses environment seed SEED+i")
+    p.add_argument("--gif", help="record the first episode as an animated GIF at this path")
+    p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("backends", help="installed backends, versions and devices")
@@ -230,6 +239,7 @@ def _cmd_train(args) -> int:
     with contextlib.redirect_stdout(sys.stderr):
         result = training.train(
             args.name,
+            steps=args.steps,
             epochs=args.epochs,
             batch_size=args.batch_size,
             out_dir=args.out,
@@ -255,6 +265,34 @@ def _command_line(args) -> str:
     return f"zoo --backend {backend_name} " + shlex.join(args.argv[args.argv.index(args.command) :])
 
 
+def _cmd_play(args) -> int:
+    import zoo
+    from zoo import registry
+
+    spec = registry.get(args.name)
+    play = spec.extra.get("play")
+    if play is None:
+        agents = [n for n in registry.names() if registry.get(n).extra.get("play")]
+        raise ValueError(f"{args.name} is not an agent; `zoo play` runs {', '.join(agents)}.")
+    model = zoo.load(args.name, weights=args.weights or "pretrained")
+    result = play(model, episodes=args.episodes, seed=args.seed, gif=args.gif)
+    if args.json:
+        keys = ("mean_return", "std_return")
+        print(
+            json.dumps(
+                {**{k: result[k] for k in keys}, "episodes": args.episodes, "backend": backend.current()}
+            )
+        )
+    else:
+        print(
+            f"{args.name} over {args.episodes} greedy episodes ({backend.current()}): "
+            f"return {result['mean_return']:.1f} +- {result['std_return']:.1f}"
+        )
+    if args.gif:
+        print(f"wrote {args.gif}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 def _cmd_backends(args) -> int:
     rows = backend.installed()
     if args.json:
@@ -273,5 +311,6 @@ _COMMANDS = {
     "predict": _cmd_predict,
     "eval": _cmd_eval,
     "train": _cmd_train,
+    "play": _cmd_play,
     "backends": _cmd_backends,
 }

@@ -36,6 +36,7 @@ def evaluate(
     data_dir=None,
     model=None,
     sample: bool = False,
+    seed: int = 0,
 ) -> dict:
     """Measure a model (the pretrained one unless `model` is given) on a split.
 
@@ -43,10 +44,22 @@ def evaluate(
     Returns the machine-readable record printed by `zoo eval --json`.
     """
     spec = registry.get(name)
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be a positive number of examples, got {limit}.")
     if model is None:
         from zoo import load
 
         model = load(name)
+    if spec.evaluator is not None:  # an agent: measured on seeded episodes, not a dataset split
+        episodes = limit or 100
+        return {
+            "model": name,
+            "backend": backend.current(),
+            "dataset": spec.dataset,
+            "split": "greedy episodes",
+            "n": episodes,
+            "metrics": spec.evaluator(model, episodes=episodes, seed=seed),
+        }
     if sample:
         x, y = datasets.load_sample(spec.dataset)
         split = "test-sample"

@@ -41,7 +41,6 @@ def card(name: str) -> dict:
     """A model's card: task, data, input spec, params, recipe, metrics per backend, license."""
     spec = registry.get(name)
     record = hub.manifest().get(name, {})
-    recipe = spec.recipe
     return {
         "name": spec.name,
         "description": spec.description,
@@ -54,9 +53,7 @@ def card(name: str) -> dict:
         "weights": {k: record[k] for k in ("file", "sha256", "bytes") if k in record} or None,
         "metrics": record.get("metrics", {}),
         "recipe": {
-            "epochs": recipe.epochs,
-            "batch_size": recipe.batch_size,
-            "notes": recipe.notes,
+            **spec.recipe_summary(),
             "command": record.get("command"),
             "trained_on": record.get("trained_on"),
             "wall_time_s": record.get("wall_time_s"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,10 +44,20 @@ class ModelSpec:
     config: dict
     input: dict  # what the model accepts, as a user must prepare it
     output: str
-    recipe: Recipe
+    recipe: Any  # a Recipe for the shared fit, or the dataclass of a custom trainer's arguments
+    trainer: Callable | None = None  # a custom training loop (RL); None: training.train's fit
+    evaluator: Callable | None = None  # (model, episodes, seed) -> metrics, for tasks without a test split
     license: str = "Apache-2.0 (code and weights)"
     references: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
+
+    def recipe_summary(self) -> dict:
+        """The recipe's plain settings (numbers, strings), for cards."""
+        return {
+            f.name: getattr(self.recipe, f.name)
+            for f in dataclasses.fields(self.recipe)
+            if isinstance(getattr(self.recipe, f.name), (int, float, str, bool))
+        }
 
 
 _REGISTRY: dict[str, ModelSpec] = {}

@@ -65,10 +65,14 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.directory = Path(directory)
         self.history = history
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.time()
+
     def on_epoch_end(self, epoch, logs=None):
         finished = epoch + 1
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
+        self.history.setdefault("epoch_seconds", []).append(round(time.time() - self._started, 2))
         self.directory.mkdir(parents=True, exist_ok=True)
         weights = self.directory / f"epoch-{finished}.weights.h5"
         hub.save_weights(self.model, weights, include_optimizer=True)
@@ -95,6 +99,7 @@ def _restore(model: keras.Model, directory: Path, epoch: int) -> None:
 def train(
     name: str,
     *,
+    steps: int | None = None,
     epochs: int | None = None,
     batch_size: int | None = None,
     out_dir: str | Path | None = None,
@@ -118,8 +123,26 @@ def train(
         holdout: keep the last `holdout` training examples out of training and report accuracy
             on them (for tuning a recipe without touching the test split).
         callbacks: extra keras callbacks.
+        steps: environment steps, for models with their own trainer (reinforcement learning).
     """
     spec = registry.get(name)
+    if spec.trainer is not None:
+        return spec.trainer(
+            steps=steps,
+            epochs=epochs,
+            batch_size=batch_size,
+            out_dir=out_dir,
+            resume=resume,
+            limit=limit,
+            holdout=holdout,
+            seed=seed,
+            verbose=verbose,
+            command=command,
+            callbacks=callbacks,
+            data_dir=data_dir,
+        )
+    if steps is not None:
+        raise ValueError(f"{name} trains by epochs over its dataset; --steps is for agents.")
     recipe = spec.recipe
     epochs = epochs or recipe.epochs
     batch_size = batch_size or recipe.batch_size
@@ -160,7 +183,6 @@ def train(
         data.epoch = initial_epoch
         print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
 
-    started = time.time()
     if initial_epoch < epochs:
         model.fit(
             data,
@@ -169,7 +191,6 @@ def train(
             callbacks=[EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
             verbose=verbose,
         )
-    wall_time = time.time() - started
 
     from zoo import evaluation  # imported here: evaluation imports training's neighbours only
 
@@ -180,7 +201,7 @@ def train(
         "batch_size": batch_size,
         "train_examples": int(len(x)),
         "seed": seed,
-        "wall_time_s": round(wall_time, 1),
+        "wall_time_s": round(sum(history.get("epoch_seconds", [])), 1),  # all sessions of a resumed run
         "history": history,
         "command": command,
     }

@@ -36,7 +36,7 @@ def local_file(dataset: str, filename: str, data_dir: str | os.PathLike | None) 
 
 def missing(dataset: str, filename: str, reason: str) -> DatasetNotFound:
     """The error for a dataset that is neither local nor downloadable."""
-    where = os.environ.get("ZOO_DATA_DIR") or "<data dir>"
+    where = os.environ.get("ZOO_DATA_DIR") or "$ZOO_DATA_DIR"
     return DatasetNotFound(
         f"dataset {dataset!r} not found: put {filename} at {Path(where) / dataset / filename} "
         f"and set ZOO_DATA_DIR (or pass data_dir=); the online download failed ({reason})."

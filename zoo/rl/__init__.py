@@ -1,0 +1,1 @@
+"""Reinforcement learning that needs no neural network: the seeds' tabular methods."""
