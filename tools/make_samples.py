@@ -1,6 +1,6 @@
-"""Write zoo/samples/mnist_test_sample.npz: 500 real MNIST test digits (seeded choice) and labels.
+"""Write zoo/samples/<dataset>_test_sample.npz: a seeded choice of real test examples and labels.
 
-Run once by maintainers with ZOO_DATA_DIR pointing at the full data:
+Run by maintainers with ZOO_DATA_DIR pointing at the full data:
     ZOO_DATA_DIR=../shared/datasets python tools/make_samples.py
 """
 
@@ -10,12 +10,13 @@ from zoo import datasets
 from zoo.atomic import atomic_path
 from zoo.datasets.samples import sample_path
 
-N = 500
+SIZES = {"mnist": 500, "pneumoniamnist": 200, "breastmnist": 156}  # breastmnist: its whole test split
 SEED = 2024
 
-x, y = datasets.load("mnist", split="test")
-rows = np.sort(np.random.default_rng(SEED).choice(len(x), size=N, replace=False))
-with atomic_path(sample_path("mnist")) as tmp:
-    with open(tmp, "wb") as f:
-        np.savez_compressed(f, x=x[rows], y=y[rows], test_index=rows)
-print(f"wrote {sample_path('mnist')}: {N} test digits, classes {np.bincount(y[rows]).tolist()}")
+for dataset, n in SIZES.items():
+    x, y = datasets.load(dataset, split="test")
+    rows = np.sort(np.random.default_rng(SEED).choice(len(x), size=min(n, len(x)), replace=False))
+    with atomic_path(sample_path(dataset)) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, x=x[rows], y=y[rows], test_index=rows)
+    print(f"wrote {sample_path(dataset)}: {len(rows)} test examples, classes {np.bincount(y[rows]).tolist()}")

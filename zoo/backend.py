@@ -117,3 +117,33 @@ def _devices(backend: str) -> list[str]:
     except Exception as exc:  # a broken install should be reported, not crash `zoo backends`
         return [f"error: {exc}"]
     return []
+
+
+def input_gradient(fn, x):
+    """d sum(fn(x)) / dx as a numpy array of x's shape: gradients with respect to an input.
+
+    `fn` maps a backend tensor to a tensor with keras ops or Keras layers (e.g. a classifier
+    head on a feature map, for Grad-CAM). One body per backend: each has its own autodiff.
+    """
+    import keras
+    import numpy as np
+
+    backend = keras.backend.backend()
+    x = np.asarray(x, dtype="float32")
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tensor = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(tensor)
+            total = keras.ops.sum(fn(tensor))
+        return tape.gradient(total, tensor).numpy()
+    if backend == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda value: keras.ops.sum(fn(value)))(jax.numpy.asarray(x)))
+    if backend == "torch":
+        tensor = keras.ops.convert_to_tensor(x).detach().requires_grad_(True)
+        keras.ops.sum(fn(tensor)).backward()
+        return tensor.grad.detach().cpu().numpy()
+    raise BackendError(f"no gradient helper for backend {backend!r}.")

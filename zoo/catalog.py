@@ -5,7 +5,12 @@ from __future__ import annotations
 from zoo import backend, hub, registry
 from zoo.models_api import count_params
 
-_HEADLINE = {"classification": "accuracy", "regression": "mse", "reinforcement-learning": "mean_return"}
+_HEADLINE = {
+    "classification": "accuracy",
+    "binary-classification": "accuracy",
+    "regression": "mse",
+    "reinforcement-learning": "mean_return",
+}
 
 
 def rows(pattern: str = "*") -> list[dict]:

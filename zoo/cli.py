@@ -12,9 +12,7 @@ import os
 import shlex
 import sys
 
-from zoo import backend
-
-EXIT_USAGE = 2
+from zoo import backend, errors
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,35 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         backend.select(args.backend)
         return _COMMANDS[args.command](args) or 0
     except _UsageError as exc:
-        return _fail(str(exc))
+        return errors.fail("zoo", str(exc))
     except KeyboardInterrupt:
-        return _fail("interrupted; `zoo train ... --resume` continues after the last finished epoch.")
+        return errors.fail(
+            "zoo", "interrupted; `zoo train ... --resume` continues after the last finished epoch."
+        )
     except Exception as exc:  # noqa: BLE001  expected failures become one sentence
-        if isinstance(exc, _user_errors()):
-            return _fail(str(exc))
+        if isinstance(exc, errors.user_errors()):
+            return errors.fail("zoo", str(exc))
         raise
-
-
-def _user_errors() -> tuple:
-    from zoo.datasets import DatasetNotFound
-    from zoo.hub import WeightsError
-    from zoo.inputs import InputError
-    from zoo.registry import UnknownModel
-
-    return (
-        backend.BackendError,
-        DatasetNotFound,
-        WeightsError,
-        InputError,
-        UnknownModel,
-        ValueError,
-        FileExistsError,
-    )
-
-
-def _fail(message: str) -> int:
-    print(f"zoo: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def _print_json(obj) -> None:

@@ -24,6 +24,11 @@ def metrics_of(spec, model, x, y, data_dir=None) -> dict:
     outputs = predict(model, x)
     if spec.task == "classification":
         return {"accuracy": float(np.mean(outputs.argmax(axis=-1) == y))}
+    if spec.task == "binary-classification":  # one logit per example, for label 1
+        from sklearn.metrics import roc_auc_score
+
+        logits = outputs.reshape(-1)
+        return {"accuracy": float(np.mean((logits > 0) == (y == 1))), "auc": float(roc_auc_score(y, logits))}
     mse = float(np.mean((outputs.reshape(-1).astype("float64") - y) ** 2))
     x_train, y_train = datasets.load(spec.dataset, "train", data_dir=data_dir)
     return {"mse": mse, "ols_mse": ordinary_least_squares_mse(x_train, y_train, x, y)}

@@ -134,14 +134,14 @@ def publish(name: str, weights_file: str | os.PathLike, record: dict) -> dict:
     with atomic_path(target) as tmp:
         shutil.copyfile(weights_file, tmp)
     data = manifest()
+    # New weights: metrics measured on the old ones no longer apply; `zoo eval --record` refills them.
     data[name] = {
         **record,
         "file": target.name,
         "sha256": sha256(target),
         "bytes": target.stat().st_size,
-        "metrics": data.get(name, {}).get("metrics", {}) if record.get("keep_metrics") else {},
+        "metrics": {},
     }
-    data[name].pop("keep_metrics", None)
     atomic_write_json(MANIFEST, dict(sorted(data.items())))
     return data[name]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo import backend, datasets, hub, registry
+from zoo import backend, datasets, evaluation, hub, registry
 from zoo.atomic import atomic_write_json
 
 
@@ -29,9 +29,10 @@ class ArrayDataset(keras.utils.PyDataset):
     sees exactly the batches the uninterrupted run would have seen.
     """
 
-    def __init__(self, x, y, batch_size, seed=0, augment=None, shuffle=True, passes=1):
+    def __init__(self, x, y, batch_size, seed=0, augment=None, shuffle=True, passes=1, class_weights=None):
         super().__init__()
         self.x, self.y = x, y
+        self.class_weights = class_weights  # array indexed by label, or None
         self.batch_size = min(batch_size, len(x))
         self.seed, self.augment, self.shuffle, self.passes = seed, augment, shuffle, passes
         self.epoch = 0
@@ -51,10 +52,18 @@ class ArrayDataset(keras.utils.PyDataset):
         x = self.x[rows]
         if self.augment is not None:
             x = self.augment(x, np.random.default_rng([self.seed, self.epoch, index, 1]))
+        if self.class_weights is not None:
+            return x.astype("float32"), self.y[rows], self.class_weights[self.y[rows]]
         return x.astype("float32"), self.y[rows]
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
+
+
+def balanced_class_weights(labels: np.ndarray) -> np.ndarray:
+    """Weight per class so that every class carries the same total weight (mean weight 1)."""
+    counts = np.bincount(labels.astype("int64"))
+    return (len(labels) / (len(counts) * np.maximum(counts, 1))).astype("float32")
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -164,7 +173,15 @@ def train(
         x, y, x_val, y_val = x[:-holdout], y[:-holdout], x[-holdout:], y[-holdout:]
     if limit is not None:
         x, y = x[:limit], y[:limit]
-    data = ArrayDataset(x, y, batch_size, seed=seed, augment=recipe.augment, passes=recipe.passes_per_epoch)
+    data = ArrayDataset(
+        x,
+        y,
+        batch_size,
+        seed=seed,
+        augment=recipe.augment,
+        passes=recipe.passes_per_epoch,
+        class_weights=balanced_class_weights(y) if recipe.balance_classes else None,
+    )
 
     model = spec.build(spec.config)
     if recipe.prepare is not None:
@@ -192,8 +209,6 @@ def train(
             verbose=verbose,
         )
 
-    from zoo import evaluation  # imported here: evaluation imports training's neighbours only
-
     result = {
         "model": name,
         "backend": backend.current(),
@@ -208,6 +223,8 @@ def train(
     if holdout:
         result["holdout"] = evaluation.metrics_of(spec, model, x_val, y_val, data_dir=data_dir)
     else:
+        if "val" in datasets.splits(spec.dataset):  # the official validation split, for choices
+            result["val"] = evaluation.evaluate(model=model, name=name, split="val", data_dir=data_dir)
         result["test"] = evaluation.evaluate(model=model, name=name, data_dir=data_dir)
     weights_path = out_dir / f"{name}.weights.h5"
     hub.save_weights(model, weights_path)

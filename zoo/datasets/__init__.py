@@ -7,16 +7,24 @@ from __future__ import annotations
 
 from zoo.datasets import diabetes, mnist
 from zoo.datasets._lookup import DatasetNotFound
+from zoo.datasets.medmnist import breastmnist, pneumoniamnist
 from zoo.datasets.samples import load_sample
 
-_LOADERS = {m.NAME: m for m in (mnist, diabetes)}
+_LOADERS = {m.NAME: m for m in (mnist, diabetes, pneumoniamnist, breastmnist)}
 
-__all__ = ["DatasetNotFound", "available", "load", "load_sample"]
+__all__ = ["DatasetNotFound", "available", "load", "load_sample", "splits"]
 
 
 def available() -> list[str]:
     """Names of the datasets zoo can load."""
     return sorted(_LOADERS)
+
+
+def splits(name: str) -> tuple[str, ...]:
+    """The splits a dataset has, e.g. ("train", "val", "test")."""
+    if name not in _LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(available())}.")
+    return _LOADERS[name].SPLITS
 
 
 def load(name: str, split: str = "test", data_dir=None, limit: int | None = None):

@@ -1,9 +1,8 @@
-"""What the MNIST models share: the input they accept, its rescaling, and the shift augmentation."""
+"""What the MNIST models share: the input they accept, its rescaling, loss and metrics."""
 
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 # Train-split pixel mean and std (/255), the widely quoted MNIST constants (checked in SOURCE.md).
 MEAN, STD = 0.1307, 0.3081
@@ -24,22 +23,6 @@ def inputs_and_standardize() -> tuple[keras.KerasTensor, keras.KerasTensor]:
     images = keras.Input(shape=(28, 28, 1), name="image")
     x = keras.layers.Rescaling(1.0 / (255.0 * STD), offset=-MEAN / STD, name="standardize")(images)
     return images, x
-
-
-def random_shift(max_shift: int):
-    """Augmentation: translate each image by up to max_shift pixels in x and y (zero fill)."""
-
-    def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n = len(x)
-        x = x.reshape(n, 28, 28)
-        padded = np.pad(x, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
-        dy = rng.integers(0, 2 * max_shift + 1, size=n)
-        dx = rng.integers(0, 2 * max_shift + 1, size=n)
-        rows = dy[:, None] + np.arange(28)[None, :]  # (n, 28)
-        cols = dx[:, None] + np.arange(28)[None, :]
-        return padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
-
-    return augment
 
 
 def classification_loss():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keras
 
+from zoo import augment
 from zoo.models import _mnist
 from zoo.registry import ModelSpec, Recipe, register
 
@@ -61,7 +62,7 @@ SPEC = register(
             optimizer=optimizer,
             loss=_mnist.classification_loss,
             metrics=_mnist.accuracy,
-            augment=_mnist.random_shift(2),
+            augment=augment.random_shift(2),
             notes="random +-2 pixel shifts; AdamW, 5% linear warmup to 3e-3 then cosine decay; "
             "weight decay 5e-4",
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keras
 
+from zoo import augment
 from zoo.models import _mnist
 from zoo.registry import ModelSpec, Recipe, register
 
@@ -46,7 +47,7 @@ SPEC = register(
             optimizer=optimizer,
             loss=_mnist.classification_loss,
             metrics=_mnist.accuracy,
-            augment=_mnist.random_shift(1),
+            augment=augment.random_shift(1),
             notes="random +-1 pixel shifts; AdamW 2e-3 cosine-decayed to 1e-5; weight decay 1e-4",
         ),
         references=("keras.io: Simple MNIST MLP (the classic ~98% recipe)",),

@@ -1,0 +1,1 @@
+"""Domain applications built on the zoo. Research demos: none of them is a product."""

@@ -1,0 +1,132 @@
+"""Medical imaging application: metrics against hand-made cases, Grad-CAM sanity, shipped models."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import full_data, sample_threshold
+from PIL import Image
+
+import zoo
+from applications.medical_imaging import MODELS, analysis
+from applications.medical_imaging import metrics as m
+from applications.medical_imaging.__main__ import main
+from applications.medical_imaging.gradcam import gradcam
+from zoo import evaluation, hub
+
+requires_full = pytest.mark.skipif(
+    not (full_data("pneumoniamnist", "pneumoniamnist.npz") and full_data("breastmnist", "breastmnist.npz")),
+    reason="MedMNIST npz files not found: set ZOO_DATA_DIR=../shared/datasets to run the full checks",
+)
+
+
+def auc_floor(auc: float, positives: int, negatives: int) -> float:
+    """3 standard errors below an AUC (Hanley & McNeil 1982), for a smaller sample of cases."""
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)) / (
+        positives * negatives
+    )
+    return auc - 3 * math.sqrt(variance)
+
+
+def test_threshold_reaches_the_target_sensitivity():
+    y = np.array([1] * 20 + [0] * 20)
+    p = np.r_[np.linspace(0.3, 0.99, 20), np.linspace(0.0, 0.6, 20)]
+    threshold = m.threshold_for_sensitivity(y, p, 0.95)
+    point = m.at_threshold(y, p, threshold)
+    assert point["sensitivity"] >= 0.95 and point["sensitivity"] - 0.95 < 1 / 20  # the highest such threshold
+    assert sum(map(sum, point["confusion"])) == 40
+
+
+def test_calibration_error_and_temperature_scaling():
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(0, 2, size=20_000)
+    y = (rng.random(20_000) < m.probabilities(true_logits)).astype(int)
+    assert m.expected_calibration_error(y, m.probabilities(true_logits)) < 0.02  # calibrated by construction
+    overconfident = 3 * true_logits
+    assert m.expected_calibration_error(y, m.probabilities(overconfident)) > 0.05
+    temperature = m.fit_temperature(y, overconfident)
+    assert temperature == pytest.approx(3.0, rel=0.1)
+    assert m.negative_log_likelihood(y, overconfident, temperature) < m.negative_log_likelihood(
+        y, overconfident
+    )
+
+
+def test_bootstrap_interval_brackets_the_auc():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(y * 0.3 + rng.random(300) * 0.7, 0, 1)
+    result = m.auc_with_ci(y, p, resamples=300)
+    assert result["auc_ci95"][0] < result["auc"] < result["auc_ci95"][1]
+
+
+@pytest.mark.parametrize("dataset", sorted(MODELS))
+def test_shipped_model_on_bundled_test_sample(dataset, backend_name):
+    name = MODELS[dataset]
+    x, labels = zoo.datasets.load_sample(dataset)
+    measured = evaluation.metrics_of(zoo.models_api.registry.get(name), zoo.load(name), x, labels)
+    recorded = hub.entry(name)["metrics"][backend_name]["metrics"]
+    assert measured["accuracy"] >= sample_threshold(recorded["accuracy"], len(labels))
+    assert measured["auc"] >= auc_floor(recorded["auc"], int((labels == 1).sum()), int((labels == 0).sum()))
+
+
+def test_gradcam_shape_range_and_model_randomisation(backend_name):
+    x, _ = zoo.datasets.load_sample("pneumoniamnist")
+    trained = gradcam(zoo.load("pneumonia_resnet"), x[:16])
+    assert trained.shape == (16, 28, 28) and trained.min() >= 0.0
+    assert np.allclose(trained.max(axis=(1, 2)), 1.0)  # each map scaled to a peak of 1
+    random = gradcam(zoo.load("pneumonia_resnet", weights=None), x[:16])
+    # Adebayo et al. 2018: an explanation must depend on the learned weights.
+    assert np.abs(trained - random).mean() > 0.1
+
+
+def test_predict_any_image_size_and_colour(tmp_path, capsys):
+    x, _ = zoo.datasets.load_sample("pneumoniamnist")
+    photo = tmp_path / "xray.jpg"
+    Image.fromarray(np.stack([x[0]] * 3, axis=-1)).resize((96, 80)).save(photo)
+    code = main(["predict", str(photo), "--out", str(tmp_path / "maps"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    prediction = json.loads(out)["predictions"][0]
+    assert 0.0 <= prediction["probability"] <= 1.0
+    assert Image.open(prediction["heatmap"]).size[0] > 100
+
+
+def test_predict_refuses_a_non_image(tmp_path, capsys):
+    text = tmp_path / "scan.png"
+    text.write_text("not an image")
+    code = main(["predict", str(text)])
+    _, err = capsys.readouterr()
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "not an image file" in err
+
+
+@requires_full
+@pytest.mark.parametrize("dataset", sorted(MODELS))
+def test_full_evaluation_meets_the_measured_figures(dataset, backend_name, capsys):
+    assert main(["evaluate", "--dataset", dataset, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["metrics"]) >= {"accuracy", "auc", "sensitivity", "specificity", "ece"}
+    assert result["backend"] == backend_name and result["split"] == "test"
+    recorded = hub.entry(MODELS[dataset])["metrics"][backend_name]["metrics"]
+    assert result["metrics"]["accuracy"] == pytest.approx(recorded["accuracy"], abs=2 / result["n"])
+    assert result["metrics"]["auc"] == pytest.approx(recorded["auc"], abs=1e-3)
+
+
+@requires_full
+def test_operating_point_and_temperature_on_validation(tmp_path):
+    result = analysis.analyse("pneumoniamnist", resamples=50)
+    assert (
+        result["validation"]["sensitivity_at_operating_point"]
+        >= result["operating_point"]["target_sensitivity"]
+    )
+    assert result["validation"]["nll_temperature_scaled"] <= result["validation"]["nll"]
+    # The report a person reads.
+    from applications.medical_imaging import report
+
+    path = report.write(result, tmp_path)
+    assert "not a medical device" in path.read_text()
+    for figure in ("roc.png", "reliability.png", "confusion.png", "gradcam.png"):
+        assert (tmp_path / figure).stat().st_size > 5_000

@@ -1,0 +1,44 @@
+"""MedMNIST v2 2D sets at 28x28 (official npz files and splits): PneumoniaMNIST and BreastMNIST.
+
+Each `<name>.npz` holds {train,val,test}_images (N, 28, 28) uint8 and _labels (N, 1) uint8.
+Online fallback: the `medmnist` package's downloader, when it is installed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.datasets._lookup import local_file, missing
+
+
+class MedMNIST:
+    """A loader for one MedMNIST dataset, with the interface of the other dataset modules."""
+
+    SPLITS = ("train", "val", "test")
+
+    def __init__(self, name: str, labels: tuple[str, ...]):
+        self.NAME = name
+        self.FILENAME = f"{name}.npz"
+        self.LABELS = labels
+
+    def load(self, split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
+        """(images uint8 (N, 28, 28), labels uint8 (N,)) of one official split."""
+        path = local_file(self.NAME, self.FILENAME, data_dir)
+        if path is None:
+            path = self._download()
+        with np.load(path) as data:
+            return data[f"{split}_images"], data[f"{split}_labels"].reshape(-1)
+
+    def _download(self):
+        try:
+            import medmnist
+
+            info = medmnist.INFO[self.NAME]
+            dataset = getattr(medmnist, info["python_class"])(split="test", download=True, size=28)
+            return dataset.root + f"/{self.FILENAME}"
+        except Exception as exc:  # not installed, no network: both mean "not here"
+            raise missing(self.NAME, self.FILENAME, f"{type(exc).__name__}: {exc}") from None
+
+
+pneumoniamnist = MedMNIST("pneumoniamnist", labels=("normal", "pneumonia"))
+breastmnist = MedMNIST("breastmnist", labels=("malignant", "normal or benign"))

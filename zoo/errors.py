@@ -1,0 +1,30 @@
+"""What counts as a user's mistake (one sentence, exit 2) rather than a bug (a traceback)."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_USAGE = 2
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    from zoo.backend import BackendError
+    from zoo.datasets import DatasetNotFound
+    from zoo.hub import WeightsError
+    from zoo.inputs import InputError
+    from zoo.registry import UnknownModel
+
+    return (
+        BackendError,
+        DatasetNotFound,
+        WeightsError,
+        InputError,
+        UnknownModel,
+        ValueError,
+        FileExistsError,
+    )
+
+
+def fail(prog: str, message: str) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
