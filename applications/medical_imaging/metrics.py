@@ -35,12 +35,18 @@ def auc_with_ci(y: np.ndarray, p: np.ndarray, resamples: int = 1000, seed: int =
 
 
 def threshold_for_sensitivity(y: np.ndarray, p: np.ndarray, target: float) -> float:
-    """The highest threshold whose sensitivity (recall of the disease) reaches `target`."""
+    """A threshold whose sensitivity (recall of the disease) reaches `target`, as high as possible.
+
+    It lies halfway between the lowest positive score that must be flagged and the next lower
+    score, so float noise of another backend (about 1e-7) cannot move a case across it.
+    """
     if not 0 < target <= 1:
         raise ValueError(f"target sensitivity must be in (0, 1], got {target}.")
     positives = np.sort(p[y == 1])[::-1]
     needed = int(np.ceil(target * len(positives)))  # this many positives must score >= threshold
-    return float(positives[needed - 1])
+    lowest_flagged = positives[needed - 1]
+    below = p[p < lowest_flagged]
+    return float((lowest_flagged + (below.max() if below.size else 0.0)) / 2)
 
 
 def at_threshold(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
