@@ -10,6 +10,7 @@ from __future__ import annotations
 import keras
 
 from zoo import augment
+from zoo.optimizers import adamw_warmup_cosine
 from zoo.registry import ModelSpec, Recipe, register
 
 CONFIG = {"stages": [32, 64, 128], "dropout": 0.2}
@@ -47,14 +48,6 @@ def build(config: dict | None = None) -> keras.Model:
     return keras.Model(images, logit, name="medmnist_resnet")
 
 
-def optimizer(total_steps: int):
-    warmup = max(1, total_steps // 20)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        1e-4, decay_steps=total_steps - warmup, alpha=0.01, warmup_target=2e-3, warmup_steps=warmup
-    )
-    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=5e-4)
-
-
 def _loss():
     return keras.losses.BinaryCrossentropy(from_logits=True)
 
@@ -90,7 +83,7 @@ PNEUMONIA = register(
         recipe=Recipe(
             epochs=40,
             batch_size=64,
-            optimizer=optimizer,
+            optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
             loss=_loss,
             metrics=_metrics,
             augment=augment.compose(augment.random_shift(2), augment.random_intensity(0.1)),
@@ -120,7 +113,7 @@ BREAST = register(
         recipe=Recipe(
             epochs=80,
             batch_size=32,
-            optimizer=optimizer,
+            optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
             loss=_loss,
             metrics=_metrics,
             augment=augment.compose(

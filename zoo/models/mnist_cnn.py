@@ -10,6 +10,7 @@ import keras
 
 from zoo import augment
 from zoo.models import _mnist
+from zoo.optimizers import adamw_warmup_cosine
 from zoo.registry import ModelSpec, Recipe, register
 
 CONFIG = {"filters": [32, 64], "dense": 128, "dropout": 0.3}
@@ -38,14 +39,6 @@ def build(config: dict | None = None) -> keras.Model:
     return keras.Model(images, logits, name="mnist_cnn")
 
 
-def optimizer(total_steps: int):
-    warmup = max(1, total_steps // 20)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        1e-4, decay_steps=total_steps - warmup, alpha=0.01, warmup_target=3e-3, warmup_steps=warmup
-    )
-    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=5e-4)
-
-
 SPEC = register(
     ModelSpec(
         name="mnist_cnn",
@@ -59,7 +52,7 @@ SPEC = register(
         recipe=Recipe(
             epochs=20,
             batch_size=128,
-            optimizer=optimizer,
+            optimizer=adamw_warmup_cosine(peak=3e-3, weight_decay=5e-4),
             loss=_mnist.classification_loss,
             metrics=_mnist.accuracy,
             augment=augment.random_shift(2),
