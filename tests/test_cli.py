@@ -178,3 +178,20 @@ def test_python_dash_m_zoo_with_backend_flag(backend_name):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["backend"] == backend_name
+
+
+def test_predict_binary_model_gives_named_probabilities_without_inverting(capsys, tmp_path):
+    import zoo
+    from zoo import evaluation
+
+    x, _ = zoo.datasets.load_sample("pneumoniamnist")
+    x = x[1:2]  # a bright border (mean 157): MNIST's polarity check would have inverted it
+    path = tmp_path / "xray.png"
+    Image.fromarray(x[0]).save(path)
+    code, out, _ = run(capsys, "predict", "pneumonia_resnet", str(path), "--json")
+    assert code == 0
+    top = json.loads(out)["predictions"][0]["top"]
+    assert {t["name"] for t in top} == {"normal", "pneumonia"}
+    logit = float(evaluation.predict(zoo.load("pneumonia_resnet"), x)[0, 0])
+    pneumonia = next(t["probability"] for t in top if t["name"] == "pneumonia")
+    assert pneumonia == pytest.approx(1 / (1 + np.exp(-logit)), abs=1e-5)  # the X-ray was not inverted

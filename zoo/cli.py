@@ -155,9 +155,14 @@ def _cmd_predict(args) -> int:
     x, sources = inputs.read_inputs(args.files, spec, invert=args.invert, resize=args.resize)
     model = zoo.load(args.name, weights=args.weights or "pretrained")
     outputs = evaluation.predict(model, x)
+    names = spec.extra.get("labels")
     results = []
     for i, (source, out) in enumerate(zip(sources, outputs, strict=True)):
-        if spec.task == "classification":
+        if spec.task in ("classification", "binary-classification"):
+            if (
+                spec.task == "binary-classification"
+            ):  # one logit z: softmax([0, z]) = [1 - sigmoid(z), sigmoid(z)]
+                out = np.array([0.0, float(out.reshape(-1)[0])])
             probs = np.exp(out - out.max())
             probs /= probs.sum()
             top = np.argsort(-probs)[: args.top]
@@ -165,7 +170,12 @@ def _cmd_predict(args) -> int:
                 {
                     "file": source,
                     "index": i,
-                    "top": [{"label": int(k), "probability": float(probs[k])} for k in top],
+                    "top": [
+                        {"label": int(k), "name": names[k], "probability": float(probs[k])}
+                        if names
+                        else {"label": int(k), "probability": float(probs[k])}
+                        for k in top
+                    ],
                 }
             )
         else:
@@ -175,7 +185,7 @@ def _cmd_predict(args) -> int:
         return 0
     for r in results:
         if "top" in r:
-            shown = "  ".join(f"{t['label']} ({t['probability']:.1%})" for t in r["top"])
+            shown = "  ".join(f"{t.get('name', t['label'])} ({t['probability']:.1%})" for t in r["top"])
             print(f"{r['file']}[{r['index']}]: {shown}")
         else:
             print(f"{r['file']}[{r['index']}]: {r['prediction']:.4g}")

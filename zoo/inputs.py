@@ -18,8 +18,9 @@ def read_inputs(paths, spec, invert: bool | None = None, resize: bool = False):
 
     Returns (batch, sources): sources[i] is the file example i came from (an .npy may hold many).
 
-    For image models, `invert=None` detects dark-on-light images (bright border) and inverts
-    them to the white-on-black polarity MNIST uses; True/False force it.
+    For image models whose card fixes a polarity (MNIST: white on black), `invert=None` detects
+    dark-on-light images (bright border) and inverts them; True/False force it. Other image
+    models are only inverted when `invert=True`.
     """
     batches = [_read_one(Path(p), spec, invert, resize) for p in paths]
     sources = [str(p) for p, batch in zip(paths, batches, strict=True) for _ in range(len(batch))]
@@ -42,7 +43,10 @@ def _read_one(path: Path, spec, invert, resize) -> np.ndarray:
     array = _batch_of(array, shape, path, spec.name)
     if is_image_model:
         _check_pixels(array, path)
-        array = _fix_polarity(array, invert)
+        if "polarity" in spec.input:  # only where the card fixes one (MNIST: white on black)
+            array = _fix_polarity(array, invert)
+        elif invert:
+            array = 255.0 - array.astype("float32")
     return array
 
 

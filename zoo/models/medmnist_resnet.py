@@ -66,7 +66,8 @@ def _input(modality: str) -> dict:
         "dtype": "uint8 or float, 0-255 (as the MedMNIST npz stores it)",
         "color": "grayscale",
         "modality": modality,
-        "files": "PNG/JPEG of any size or colour: converted to grayscale and resized to 28x28",
+        "files": "PNG/JPEG converted to grayscale; other sizes than 28x28 with `zoo predict --resize` "
+        "(`python -m applications.medical_imaging predict` always resizes)",
     }
 
 
