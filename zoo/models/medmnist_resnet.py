@@ -59,76 +59,89 @@ def _metrics():
     ]
 
 
-def _input(modality: str) -> dict:
-    return {
-        "shape": [28, 28, 1],
-        "also_accepts": "(N, 28, 28) without the channel axis",
-        "dtype": "uint8 or float, 0-255 (as the MedMNIST npz stores it)",
-        "color": "grayscale",
-        "modality": modality,
-        "files": "PNG/JPEG converted to grayscale; other sizes than 28x28 with `zoo predict --resize` "
-        "(`python -m applications.medical_imaging predict` always resizes)",
-    }
-
-
-PNEUMONIA = register(
-    ModelSpec(
-        name="pneumonia_resnet",
-        task="binary-classification",
-        dataset="pneumoniamnist",
-        description="Small ResNet: pediatric chest X-ray, normal (0) vs pneumonia (1).",
-        build=build,
-        config=CONFIG,
-        input=_input("chest X-ray (PneumoniaMNIST)"),
-        output="logit of pneumonia (label 1); sigmoid gives its probability",
-        recipe=Recipe(
-            epochs=40,
-            batch_size=64,
-            optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
-            loss=_loss,
-            metrics=_metrics,
-            augment=augment.compose(augment.random_shift(2), augment.random_intensity(0.1)),
-            balance_classes=True,
-            notes="balanced class weights; +-2 px shifts and +-10% contrast/brightness (no flips: "
-            "chest anatomy is not mirror-symmetric); AdamW, warmup + cosine to 2e-3",
-        ),
-        license="Apache-2.0 (code and weights); data: MedMNIST v2 PneumoniaMNIST, CC BY 4.0",
-        references=(
-            "Yang et al. 2023, MedMNIST v2 (Scientific Data 10, 41)",
-            "Kermany et al. 2018, Cell 172(5) (the chest X-rays)",
-        ),
-        extra={"positive_label": 1, "labels": ("normal", "pneumonia")},
+def _register(
+    name: str,
+    dataset: str,
+    description: str,
+    output: str,
+    modality: str,
+    data_title: str,
+    labels: tuple[str, str],
+    positive_label: int,
+    recipe: Recipe,
+    references: tuple[str, ...],
+) -> ModelSpec:
+    """The two MedMNIST classifiers differ only in data, labels and recipe."""
+    return register(
+        ModelSpec(
+            name=name,
+            task="binary-classification",
+            dataset=dataset,
+            description=description,
+            build=build,
+            config=CONFIG,
+            input={
+                "shape": [28, 28, 1],
+                "also_accepts": "(N, 28, 28) without the channel axis",
+                "dtype": "uint8 or float, 0-255 (as the MedMNIST npz stores it)",
+                "color": "grayscale",
+                "modality": f"{modality} ({data_title})",
+                "files": "PNG/JPEG converted to grayscale; other sizes than 28x28 with "
+                "`zoo predict --resize` (`python -m applications.medical_imaging predict` always resizes)",
+            },
+            output=output,
+            recipe=recipe,
+            license=f"Apache-2.0 (code and weights); data: MedMNIST v2 {data_title}, CC BY 4.0",
+            references=("Yang et al. 2023, MedMNIST v2 (Scientific Data 10, 41)", *references),
+            extra={"positive_label": positive_label, "labels": labels},
+        )
     )
+
+
+PNEUMONIA = _register(
+    "pneumonia_resnet",
+    "pneumoniamnist",
+    description="Small ResNet: pediatric chest X-ray, normal (0) vs pneumonia (1).",
+    output="logit of pneumonia (label 1); sigmoid gives its probability",
+    modality="chest X-ray",
+    data_title="PneumoniaMNIST",
+    labels=("normal", "pneumonia"),
+    positive_label=1,
+    recipe=Recipe(
+        epochs=40,
+        batch_size=64,
+        optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
+        loss=_loss,
+        metrics=_metrics,
+        augment=augment.compose(augment.random_shift(2), augment.random_intensity(0.1)),
+        balance_classes=True,
+        notes="balanced class weights; +-2 px shifts and +-10% contrast/brightness (no flips: "
+        "chest anatomy is not mirror-symmetric); AdamW, warmup + cosine to 2e-3",
+    ),
+    references=("Kermany et al. 2018, Cell 172(5) (the chest X-rays)",),
 )
 
-BREAST = register(
-    ModelSpec(
-        name="breast_resnet",
-        task="binary-classification",
-        dataset="breastmnist",
-        description="Small ResNet: breast ultrasound, malignant (0) vs normal or benign (1).",
-        build=build,
-        config=CONFIG,
-        input=_input("breast ultrasound (BreastMNIST)"),
-        output="logit of normal/benign (label 1); sigmoid gives its probability, 1 - it malignancy's",
-        recipe=Recipe(
-            epochs=80,
-            batch_size=32,
-            optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
-            loss=_loss,
-            metrics=_metrics,
-            augment=augment.compose(
-                augment.random_flip(), augment.random_shift(2), augment.random_intensity(0.1)
-            ),
-            balance_classes=True,
-            notes="balanced class weights; left-right flips, +-2 px shifts, +-10% contrast/brightness; "
-            "AdamW, warmup + cosine to 2e-3",
+BREAST = _register(
+    "breast_resnet",
+    "breastmnist",
+    description="Small ResNet: breast ultrasound, malignant (0) vs normal or benign (1).",
+    output="logit of normal/benign (label 1); sigmoid gives its probability, 1 - it malignancy's",
+    modality="breast ultrasound",
+    data_title="BreastMNIST",
+    labels=("malignant", "normal or benign"),
+    positive_label=0,
+    recipe=Recipe(
+        epochs=80,
+        batch_size=32,
+        optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
+        loss=_loss,
+        metrics=_metrics,
+        augment=augment.compose(
+            augment.random_flip(), augment.random_shift(2), augment.random_intensity(0.1)
         ),
-        license="Apache-2.0 (code and weights); data: MedMNIST v2 BreastMNIST, CC BY 4.0",
-        references=(
-            "Yang et al. 2023, MedMNIST v2 (Scientific Data 10, 41)",
-            "Al-Dhabyani et al. 2020, Dataset of breast ultrasound images (Data in Brief 28)",
-        ),
-        extra={"positive_label": 0, "labels": ("malignant", "normal or benign")},
-    )
+        balance_classes=True,
+        notes="balanced class weights; left-right flips, +-2 px shifts, +-10% contrast/brightness; "
+        "AdamW, warmup + cosine to 2e-3",
+    ),
+    references=("Al-Dhabyani et al. 2020, Dataset of breast ultrasound images (Data in Brief 28)",),
 )
