@@ -161,8 +161,8 @@ def train(
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch size must be positive, got {epochs} and {batch_size}.")
 
-    state = last_checkpoint(checkpoint_dir) if resume else None
-    if not resume and last_checkpoint(checkpoint_dir) is not None:
+    state = last_checkpoint(checkpoint_dir)
+    if state is not None and not resume:
         raise FileExistsError(
             f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose another --out."
         )

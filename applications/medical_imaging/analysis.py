@@ -43,17 +43,20 @@ def calibrate(dataset: str, target_sensitivity: float = 0.95, data_dir=None) -> 
         ),
         "fitted_on": f"{dataset} val ({len(y_val)} images), {backend.current()}",
     }
-    points = json.loads(OPERATING_POINTS.read_text()) if OPERATING_POINTS.is_file() else {}
+    points = _stored_points()
     points[dataset] = point
     atomic_write_json(OPERATING_POINTS, dict(sorted(points.items())))
     return point
 
 
+def _stored_points() -> dict:
+    return json.loads(OPERATING_POINTS.read_text()) if OPERATING_POINTS.is_file() else {}
+
+
 def operating_point(dataset: str) -> dict:
     """The stored temperature and threshold; refused when they belong to other weights."""
     spec = model_for(dataset)
-    points = json.loads(OPERATING_POINTS.read_text()) if OPERATING_POINTS.is_file() else {}
-    point = points.get(dataset)
+    point = _stored_points().get(dataset)
     if point is None or point["weights_sha256"] != hub.entry(spec.name)["sha256"]:
         raise ValueError(
             f"no operating point for the shipped {spec.name} weights; run "
@@ -71,6 +74,7 @@ def analyse(dataset: str, data_dir=None, resamples: int = 1000) -> dict:
     _, y_val, z_val = disease_scores(spec, model, "val", data_dir)
     x, y, z = disease_scores(spec, model, "test", data_dir)
     p_raw, p_cal = m.probabilities(z), m.probabilities(z, t)
+    at_half, at_point = m.at_threshold(y, p_raw, 0.5), m.at_threshold(y, p_cal, point["threshold"])
     return {
         "model": spec.name,
         "backend": backend.current(),
@@ -79,20 +83,16 @@ def analyse(dataset: str, data_dir=None, resamples: int = 1000) -> dict:
         "n": int(len(y)),
         "positive_class": spec.extra["labels"][spec.extra["positive_label"]],
         "metrics": {
-            "accuracy": m.at_threshold(y, p_raw, 0.5)["accuracy"],
+            "accuracy": at_half["accuracy"],
             **m.auc_with_ci(y, p_raw, resamples=resamples),
             # sensitivity, specificity and threshold at the validation-chosen operating point
-            **{
-                k: v
-                for k, v in m.at_threshold(y, p_cal, point["threshold"]).items()
-                if k not in ("confusion", "accuracy")
-            },
-            "accuracy_at_operating_point": m.at_threshold(y, p_cal, point["threshold"])["accuracy"],
+            **{k: v for k, v in at_point.items() if k not in ("confusion", "accuracy")},
+            "accuracy_at_operating_point": at_point["accuracy"],
             "ece": m.expected_calibration_error(y, p_raw),
             "ece_temperature_scaled": m.expected_calibration_error(y, p_cal),
         },
-        "at_0.5": m.at_threshold(y, p_raw, 0.5),
-        "at_operating_point": m.at_threshold(y, p_cal, point["threshold"]),
+        "at_0.5": at_half,
+        "at_operating_point": at_point,
         "operating_point": point,
         "validation": {
             "n": int(len(y_val)),

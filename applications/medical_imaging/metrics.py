@@ -62,18 +62,6 @@ def at_threshold(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
     }
 
 
-def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Mean |observed rate - mean predicted probability| over equal-width bins, weighted by count."""
-    edges = np.linspace(0, 1, bins + 1)
-    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
-    error = 0.0
-    for b in range(bins):
-        inside = which == b
-        if inside.any():
-            error += inside.mean() * abs(y[inside].mean() - p[inside].mean())
-    return float(error)
-
-
 def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict:
     """Per-bin mean predicted probability, observed rate and count, for a reliability diagram."""
     edges = np.linspace(0, 1, bins + 1)
@@ -85,6 +73,13 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict:
     ]
     predicted, observed, counts = (list(col) for col in zip(*rows, strict=True))
     return {"predicted": predicted, "observed": observed, "count": counts}
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Mean |observed rate - mean predicted probability| over equal-width bins, weighted by count."""
+    table = reliability(y, p, bins)
+    gaps = np.abs(np.subtract(table["observed"], table["predicted"]))
+    return float(np.dot(table["count"], gaps) / len(y))
 
 
 def negative_log_likelihood(y: np.ndarray, z: np.ndarray, temperature: float = 1.0) -> float:
