@@ -99,7 +99,7 @@ def last_checkpoint(directory: Path) -> dict | None:
     return json.loads(state_file.read_text())
 
 
-def _restore(model: keras.Model, directory: Path, epoch: int) -> None:
+def restore_checkpoint(model: keras.Model, directory: Path, epoch: int) -> None:
     """Model and optimizer state of a finished epoch; the layout check covers both."""
     model.optimizer.build(model.trainable_variables)
     hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5")
@@ -196,7 +196,7 @@ def train(
     if state is not None:
         initial_epoch = state["epoch"]
         history = state["history"]
-        _restore(model, checkpoint_dir, initial_epoch)
+        restore_checkpoint(model, checkpoint_dir, initial_epoch)
         data.epoch = initial_epoch
         print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
 

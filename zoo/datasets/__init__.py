@@ -1,16 +1,16 @@
-"""Datasets: one loader per dataset, all returning numpy arrays.
+"""Datasets: one loader per dataset, returning numpy arrays (text datasets: the text, None).
 
 Lookup order: `data_dir=` -> `$ZOO_DATA_DIR/<name>/` -> the online loader -> a clear error.
 """
 
 from __future__ import annotations
 
-from zoo.datasets import diabetes, mnist
+from zoo.datasets import diabetes, mnist, tinyshakespeare
 from zoo.datasets._lookup import DatasetNotFound
 from zoo.datasets.medmnist import breastmnist, pneumoniamnist
 from zoo.datasets.samples import load_sample
 
-_LOADERS = {m.NAME: m for m in (mnist, diabetes, pneumoniamnist, breastmnist)}
+_LOADERS = {m.NAME: m for m in (mnist, diabetes, pneumoniamnist, breastmnist, tinyshakespeare)}
 
 __all__ = ["DatasetNotFound", "available", "load", "load_sample", "splits"]
 
@@ -37,6 +37,8 @@ def load(name: str, split: str = "test", data_dir=None, limit: int | None = None
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of examples, got {limit}.")
     x, y = loader.load(split, data_dir=data_dir)
+    if limit is not None and y is None:  # text: the first `limit` characters
+        return x[:limit], y
     if limit is not None:
         x, y = x[:limit], y[:limit]
     return x, y

@@ -1,0 +1,213 @@
+"""Training and scoring of character language models: random windows in, next characters out.
+
+An "epoch" here is a fixed number of optimizer steps on windows drawn at random offsets of the
+training text (the text is ~1M characters; a pass over every offset would be 250M tokens).
+Windows depend only on (seed, epoch, batch), so a resumed run sees the batches an uninterrupted
+run would have seen. Checkpoints and resume are the shared ones from zoo.training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from zoo import backend, datasets, hub, registry
+from zoo.atomic import atomic_write_json
+from zoo.training import EpochCheckpoint, last_checkpoint, restore_checkpoint
+
+
+@dataclass(frozen=True)
+class LMRecipe:
+    """How a character LM's shipped weights were trained."""
+
+    epochs: int
+    steps_per_epoch: int
+    batch_size: int
+    peak_learning_rate: float
+    warmup_steps: int
+    weight_decay: float
+    clip_norm: float = 1.0
+    seed: int = 0
+    notes: str = ""
+
+
+class WindowBatches(keras.utils.PyDataset):
+    """Batches of (window, window shifted by one) at seeded random offsets of a token array."""
+
+    def __init__(self, tokens: np.ndarray, context: int, batch_size: int, steps: int, seed: int = 0):
+        super().__init__()
+        if len(tokens) <= context + 1:
+            raise ValueError(f"the text has {len(tokens)} characters; training needs more than {context + 1}.")
+        self.tokens, self.context, self.batch_size = tokens, context, batch_size
+        self.steps, self.seed, self.epoch = steps, seed, 0
+        self._span = np.arange(context + 1)
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int):
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        starts = rng.integers(0, len(self.tokens) - self.context - 1, size=self.batch_size)
+        windows = self.tokens[starts[:, None] + self._span]
+        return windows[:, :-1], windows[:, 1:]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+
+
+def optimizer(recipe: LMRecipe, total_steps: int) -> keras.optimizers.Optimizer:
+    """AdamW, linear warmup then cosine decay to 10% of the peak; no decay on norms and biases."""
+    warmup = min(recipe.warmup_steps, max(1, total_steps // 10))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0,
+        decay_steps=max(1, total_steps - warmup),
+        alpha=0.1,
+        warmup_target=recipe.peak_learning_rate,
+        warmup_steps=warmup,
+    )
+    adamw = keras.optimizers.AdamW(
+        learning_rate=schedule, weight_decay=recipe.weight_decay, beta_2=0.99, global_clipnorm=recipe.clip_norm
+    )
+    adamw.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return adamw
+
+
+def validation_loss(model, corpus: str, batch_size: int = 32) -> dict:
+    """Mean cross-entropy (nats per character) of every character of `corpus` after the first.
+
+    The text is cut into consecutive windows of the model's context, so each character is
+    predicted from the characters before it in its window (0 to context-1 of them), as in
+    nanoGPT's evaluation.
+    """
+    tokens = model.tokenizer.encode(corpus)
+    if len(tokens) < 2:
+        raise ValueError("scoring needs a text of at least 2 characters.")
+    context = model.context
+    full = (len(tokens) - 1) // context
+    total = 0.0
+    pieces = []
+    if full:
+        head = tokens[: full * context + 1]
+        pieces.append((head[:-1].reshape(full, context), head[1:].reshape(full, context)))
+    tail = tokens[full * context :]
+    if len(tail) > 1:
+        pieces.append((tail[None, :-1], tail[None, 1:]))
+    for x, y in pieces:
+        logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype="float64")
+        log_probs = logits - _logsumexp(logits)
+        total -= float(np.take_along_axis(log_probs, y[..., None], axis=-1).sum())
+    n = len(tokens) - 1
+    loss = total / n
+    return {"val_loss": loss, "perplexity": float(np.exp(loss)), "characters": n}
+
+
+def _logsumexp(logits: np.ndarray) -> np.ndarray:
+    top = logits.max(axis=-1, keepdims=True)
+    return top + np.log(np.exp(logits - top).sum(axis=-1, keepdims=True))
+
+
+def train(
+    name: str,
+    *,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    data_dir=None,
+    limit: int | None = None,
+    seed: int | None = None,
+    verbose: int | str = "auto",
+    callbacks: list | None = None,
+    command: str | None = None,
+    steps: int | None = None,
+    holdout: int = 0,
+) -> dict:
+    """Run a language model's recipe; `steps` overrides the optimizer steps per epoch (quick runs)."""
+    spec = registry.get(name)
+    if holdout:
+        raise ValueError(f"{name} is tuned on its validation split; --holdout is for array datasets.")
+    recipe = dataclasses.replace(
+        spec.recipe,
+        **{
+            k: v
+            for k, v in {"epochs": epochs, "batch_size": batch_size, "steps_per_epoch": steps, "seed": seed}.items()
+            if v is not None
+        },
+    )
+    if min(recipe.epochs, recipe.batch_size, recipe.steps_per_epoch) < 1:
+        raise ValueError(
+            f"epochs, batch size and steps must be positive, got {recipe.epochs}, "
+            f"{recipe.batch_size} and {recipe.steps_per_epoch}."
+        )
+    out_dir = Path(out_dir or Path("runs") / name)
+    checkpoint_dir = out_dir / "checkpoint"
+    state = last_checkpoint(checkpoint_dir)
+    if state is not None and not resume:
+        raise FileExistsError(
+            f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose another --out."
+        )
+
+    backend.seed_everything(recipe.seed)
+    model = spec.build(spec.config)
+    train_text, _ = datasets.load(spec.dataset, "train", data_dir=data_dir, limit=limit)
+    val_text, _ = datasets.load(spec.dataset, "val", data_dir=data_dir)
+    if limit is not None:  # quick runs score a matching slice of the validation text
+        val_text = val_text[: max(limit // 9, model.context + 2)]
+    batches = WindowBatches(
+        model.tokenizer.encode(train_text), model.context, recipe.batch_size, recipe.steps_per_epoch, recipe.seed
+    )
+    model.compile(
+        optimizer=optimizer(recipe, recipe.epochs * recipe.steps_per_epoch),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+
+    history: dict = {}
+    initial_epoch = 0
+    if state is not None:
+        initial_epoch, history = state["epoch"], state["history"]
+        restore_checkpoint(model, checkpoint_dir, initial_epoch)
+        batches.epoch = initial_epoch
+        print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
+
+    class ValidationLoss(keras.callbacks.Callback):
+        """Val loss on the first 10,000 validation characters each epoch: the learning curve."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                logs["val_loss"] = validation_loss(self.model, val_text[:10_000])["val_loss"]
+
+    if initial_epoch < recipe.epochs:
+        model.fit(
+            batches,
+            epochs=recipe.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=[ValidationLoss(), EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
+            verbose=verbose,
+        )
+
+    seconds = sum(history.get("epoch_seconds", []))
+    tokens_seen = recipe.epochs * recipe.steps_per_epoch * recipe.batch_size * model.context
+    measured = validation_loss(model, val_text)
+    result = {
+        "model": name,
+        "backend": backend.current(),
+        "recipe": dataclasses.asdict(recipe),
+        "train_characters": len(train_text),
+        "tokens_seen": tokens_seen,
+        "wall_time_s": round(seconds, 1),  # all sessions of a resumed run
+        "tokens_per_s": round(tokens_seen / seconds, 1) if seconds else None,
+        "history": history,
+        "command": command,
+        "val": {"split": "val", "n": measured.pop("characters"), "metrics": measured},
+    }
+    weights_path = out_dir / f"{name}.weights.h5"
+    hub.save_weights(model, weights_path)
+    result["weights"] = str(weights_path)
+    result["sha256"] = hub.sha256(weights_path)
+    atomic_write_json(out_dir / f"{name}.metrics.json", result)
+    return result
