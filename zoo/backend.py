@@ -147,3 +147,105 @@ def input_gradient(fn, x):
         keras.ops.sum(fn(tensor)).backward()
         return tensor.grad.detach().cpu().numpy()
     raise BackendError(f"no gradient helper for backend {backend!r}.")
+
+
+def compile_inference(fn, model):
+    """`fn` (a function of tensors that reads `model`'s weights) compiled for inference.
+
+    JAX: jit, with the model's variables passed in as arguments (a Keras StatelessScope), so
+    they are not baked into the compiled program; TensorFlow: tf.function; torch: eager under
+    no_grad (torch.compile's start-up costs more than it saves for a few hundred steps here).
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        @jax.jit
+        def stateless(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(model.variables, values))):
+                return fn(*args)
+
+        return lambda *args: stateless([v.value for v in model.variables], *args)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, reduce_retracing=True)
+    if backend == "torch":
+        import torch
+
+        def no_grad(*args):
+            with torch.no_grad():
+                return fn(*args)
+
+        return no_grad
+    raise BackendError(f"no compiler for backend {backend!r}.")
+
+
+def gradients(loss_fn, variables, reads=()):
+    """(loss, gradients of loss_fn() with respect to `variables`), one body per backend.
+
+    `reads` lists every other variable loss_fn may read or assign (e.g. both nets of a GAN and
+    their batch-norm statistics); JAX needs them to be explicit, because it differentiates a pure
+    function of the variables' values. Assignments made by loss_fn (moving statistics) persist.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    variables = list(variables)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        return loss, tape.gradient(loss, variables)
+    if backend == "torch":
+        import torch
+
+        loss = loss_fn()
+        return loss, list(torch.autograd.grad(loss, [v.value for v in variables]))
+    if backend == "jax":
+        import jax
+
+        differentiated = {id(v) for v in variables}
+        others = [v for v in reads if id(v) not in differentiated]
+
+        def pure(values):
+            mapping = list(zip(variables, values)) + [(v, v.value) for v in others]
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                loss = loss_fn()
+            return loss, [scope.get_current_value(v) for v in others]
+
+        (loss, updated), grads = jax.value_and_grad(pure, has_aux=True)([v.value for v in variables])
+        for variable, value in zip(others, updated):
+            variable.assign(value)
+        return loss, grads
+    raise BackendError(f"no gradient helper for backend {backend!r}.")
+
+
+class StatefulTrainStep:
+    """Mixin for a keras.Model: write one stateful `stateful_train_step(data)` (gradients() and
+    optimizer.apply) and `fit` runs it on every backend, callbacks and all.
+
+    TensorFlow and torch call it as it is. JAX's fit calls a pure train_step(state, data) under
+    jit; here that runs the same code inside a StatelessScope holding the state, as Keras's own
+    optimizer.stateless_apply does, and returns the assigned values as the new state.
+    """
+
+    def train_step(self, *args):
+        import keras
+
+        if keras.backend.backend() != "jax":
+            return self.stateful_train_step(*args)
+        state, data = args
+        groups = (
+            self.trainable_variables,
+            self.non_trainable_variables,
+            self.optimizer.variables,
+            self.metrics_variables,
+        )
+        mapping = [pair for refs, values in zip(groups, state) for pair in zip(refs, values)]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            logs = self.stateful_train_step(data)
+        return logs, tuple([scope.get_current_value(v) for v in refs] for refs in groups)

@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("eval", help="measure a model on a dataset split")
     p.add_argument("name")
-    p.add_argument("--split", default="test")
+    p.add_argument("--split", help="dataset split (default: test, or val where there is no test split)")
     p.add_argument("--limit", type=int, help="only the first N examples")
     p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
     p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
@@ -86,6 +86,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, default=100)
     p.add_argument("--seed", type=int, default=0, help="episode i uses environment seed SEED+i")
     p.add_argument("--gif", help="record the first episode as an animated GIF at this path")
+    p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("generate", help="generate text (char_gpt) or digit images (dcgan_mnist)")
+    p.add_argument("name")
+    p.add_argument("--digit", help="images: a digit 0-9, or 'all' for one row per digit")
+    p.add_argument("--n", type=int, help="images: how many (default 64; 100 with --digit all; 10 steps)")
+    p.add_argument("--interpolate", action="store_true", help="images: a walk between two noise vectors")
+    p.add_argument("--out", help="images: PNG path (default dcgan_DIGIT.png)")
+    p.add_argument("--prompt", default="", help="text to continue (default: start a new line)")
+    p.add_argument("--max-new", type=int, default=500, help="characters to generate (default 500)")
+    p.add_argument("--sampler", default="greedy", help="greedy, top_k, top_p or random (default greedy)")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--k", type=int, default=10, help="top_k: sample among the K likeliest characters")
+    p.add_argument("--p", type=float, default=0.9, help="top_p: sample within probability mass P")
+    p.add_argument("--no-cache", action="store_true", help="recompute the whole window per character")
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--json", action="store_true")
 
@@ -281,6 +298,79 @@ def _cmd_play(args) -> int:
     return 0
 
 
+def _cmd_generate(args) -> int:
+    import zoo
+    from zoo import generation, registry
+
+    spec = registry.get(args.name)
+    if spec.task == "generation":
+        return _generate_images(args)
+    if spec.task != "language-modeling":
+        makers = [n for n in registry.names() if registry.get(n).task in ("language-modeling", "generation")]
+        raise ValueError(f"{args.name} does not generate; `zoo generate` runs {', '.join(makers)}.")
+    if args.max_new < 1:
+        raise ValueError(f"--max-new must be a positive number of characters, got {args.max_new}.")
+    sampler = generation.make_sampler(args.sampler, args.temperature, args.k, args.p, seed=args.seed)
+    model = zoo.load(args.name, weights=args.weights or "pretrained")
+    generation.prompt_ids(model, args.prompt)  # unknown characters fail here, before any output
+    if args.json:
+        result = generation.generate_text(model, args.prompt, args.max_new, sampler, not args.no_cache)
+        print(json.dumps({**result, "backend": backend.current()}))
+        return 0
+    print(args.prompt, end="", flush=True)
+    for character in generation.generate(model, args.prompt, args.max_new, sampler, not args.no_cache):
+        print(character, end="", flush=True)
+    print()
+    return 0
+
+
+def _generate_images(args) -> int:
+    import numpy as np
+
+    import zoo
+    from zoo import image_grid
+
+    digits = list(range(10)) if args.digit == "all" else [_digit(args.digit)]
+    if args.n is not None and not 1 <= args.n <= 10_000:
+        raise ValueError(f"--n must be between 1 and 10000 images, got {args.n}.")
+    if args.interpolate:  # n: steps of the walk, one row per digit
+        per_row = 10 if args.n is None else args.n
+        if per_row < 2 or per_row * len(digits) > 10_000:
+            raise ValueError(f"--n must be between 2 and {10_000 // len(digits)} interpolation steps, got {args.n}.")
+    elif len(digits) == 10:  # n: images in all, one row per digit
+        per_row = 10 if args.n is None else args.n // 10
+        if per_row < 1:
+            raise ValueError(f"--digit all draws one row per digit: --n must be at least 10, got {args.n}.")
+    else:
+        per_row = 64 if args.n is None else args.n
+    model = zoo.load(args.name, weights=args.weights or "pretrained")
+    if args.interpolate:  # one row per digit: the same walk between two noise vectors
+        start, end = model.noise(2, args.seed)
+        noise = np.tile(image_grid.interpolate(start, end, per_row), (len(digits), 1))
+        labels = np.repeat(digits, per_row)
+        images = model.generate(labels, noise=noise)
+        columns = per_row
+    else:
+        labels = np.repeat(digits, per_row)
+        images = model.generate(labels, seed=args.seed)
+        columns = per_row if len(digits) > 1 else int(np.ceil(np.sqrt(per_row)))
+    out = args.out or f"dcgan_{args.digit}{'_interpolation' if args.interpolate else ''}.png"
+    image_grid.save_png(image_grid.grid(images, columns), out)
+    if args.json:
+        print(json.dumps({"out": out, "images": int(len(images)), "digits": digits, "seed": args.seed}))
+    else:
+        print(f"wrote {len(images)} generated digits to {out}")
+    return 0
+
+
+def _digit(text: str | None) -> int:
+    if text is None:
+        raise ValueError("say which digit to draw: --digit 0-9 or --digit all.")
+    if not text.isdigit() or not 0 <= int(text) <= 9:
+        raise ValueError(f"--digit {text} is not a digit; use 0-9 or all.")
+    return int(text)
+
+
 def _cmd_backends(args) -> int:
     rows = backend.installed()
     if args.json:
@@ -298,6 +388,7 @@ _COMMANDS = {
     "info": _cmd_info,
     "predict": _cmd_predict,
     "eval": _cmd_eval,
+    "generate": _cmd_generate,
     "train": _cmd_train,
     "play": _cmd_play,
     "backends": _cmd_backends,

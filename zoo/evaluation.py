@@ -21,6 +21,10 @@ def ordinary_least_squares_mse(x_train, y_train, x_test, y_test) -> float:
 
 
 def metrics_of(spec, model, x, y, data_dir=None) -> dict:
+    if spec.task == "language-modeling":  # x is text; the model's own scorer
+        metrics = spec.extra["score"](model, x)
+        metrics.pop("characters")
+        return metrics
     outputs = predict(model, x)
     if spec.task == "classification":
         return {"accuracy": float(np.mean(outputs.argmax(axis=-1) == y))}
@@ -36,7 +40,7 @@ def metrics_of(spec, model, x, y, data_dir=None) -> dict:
 
 def evaluate(
     name: str,
-    split: str = "test",
+    split: str | None = None,
     limit: int | None = None,
     data_dir=None,
     model=None,
@@ -49,6 +53,8 @@ def evaluate(
     Returns the machine-readable record printed by `zoo eval --json`.
     """
     spec = registry.get(name)
+    if split is None:  # the test split, or the validation split of datasets without one
+        split = "test" if "test" in datasets.splits(spec.dataset) else "val"
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of examples, got {limit}.")
     if model is None:
@@ -77,6 +83,6 @@ def evaluate(
         "backend": backend.current(),
         "dataset": spec.dataset,
         "split": split,
-        "n": int(len(x)),
+        "n": int(len(x)) - (spec.task == "language-modeling"),  # text: every character but the first
         "metrics": metrics_of(spec, model, x, y, data_dir=data_dir),
     }

@@ -1,3 +1,3 @@
 """One file per model family; importing this package registers them all."""
 
-from zoo.models import char_gpt, dqn_cartpole, linear_regression, medmnist_resnet, mnist_cnn, mnist_mlp  # noqa: F401
+from zoo.models import char_gpt, dcgan_mnist, dqn_cartpole, linear_regression, medmnist_resnet, mnist_cnn, mnist_mlp  # noqa: F401
