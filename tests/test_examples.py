@@ -46,3 +46,15 @@ def test_medical_imaging_example(tmp_path, backend_name):
     found = re.search(r"AUC (\d\.\d+), sensitivity (\d\.\d+)", out)
     assert found and float(found.group(1)) > 0.9, out
     assert (tmp_path / "pneumonia_gradcam.png").stat().st_size > 10_000
+
+
+def test_generate_shakespeare_example(tmp_path, backend_name):
+    out = run_example("generate_shakespeare.py", tmp_path, backend_name, "--max-new", "40")
+    assert out.count("--- ") == 3 and (tmp_path / "samples.txt").stat().st_size > 3 * 40
+
+
+def test_gan_digits_example(tmp_path, backend_name):
+    out = run_example("gan_digits.py", tmp_path, backend_name, "--n", "200")
+    found = re.search(r"class agreement (\d+\.\d)% on 200 samples", out)
+    assert found and float(found.group(1)) >= 80.0, out
+    assert (tmp_path / "digits.png").stat().st_size > 5_000

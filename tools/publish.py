@@ -18,8 +18,18 @@ run = Path(sys.argv[1])
 (metrics_file,) = run.glob("*.metrics.json")
 trained = json.loads(metrics_file.read_text())
 name = trained["model"]
-if "test" not in trained:
+if "holdout" in trained or "--limit" in (trained.get("command") or ""):
     sys.exit(f"{metrics_file} comes from a --holdout or --limit run; ship only full-recipe runs.")
+RECORDED = (
+    "epochs",
+    "batch_size",
+    "train_examples",
+    "seed",
+    "recipe",
+    "train_characters",
+    "tokens_seen",
+    "tokens_per_s",
+)
 hub.publish(
     name,
     trained["weights"],
@@ -27,10 +37,7 @@ hub.publish(
         "command": trained["command"],
         "trained_on": trained["backend"],
         "wall_time_s": trained["wall_time_s"],
-        "epochs": trained["epochs"],
-        "batch_size": trained["batch_size"],
-        "train_examples": trained["train_examples"],
-        "seed": trained["seed"],
+        **{key: trained[key] for key in RECORDED if key in trained},
         "final_train_loss": trained["history"].get("loss", [None])[-1],
     },
 )

@@ -10,6 +10,8 @@ _HEADLINE = {
     "binary-classification": "accuracy",
     "regression": "mse",
     "reinforcement-learning": "mean_return",
+    "language-modeling": "val_loss",
+    "generation": "class_agreement",
 }
 
 
@@ -40,8 +42,10 @@ def _headline(row: dict, backend_name: str) -> str:
         return "-"
     key = _HEADLINE[row["task"]]
     value = metrics[key]
-    if key == "accuracy":
-        return f"{value:.2%}"
+    if key in ("accuracy", "class_agreement"):
+        return f"{value:.2%}" if key == "accuracy" else f"agree {value:.1%}"
+    if key == "val_loss":
+        return f"loss {value:.3f}"
     return f"return {value:.1f}" if key == "mean_return" else f"{key} {value:.1f}"
 
 
@@ -56,7 +60,10 @@ def text(table: list[dict]) -> str:
             f"{row['name']:<18} {row['task']:<22} {row['dataset']:<12} {row['params']:>8,} {size:>8}  "
             + "  ".join(f"{_headline(row, b):<11}" for b in backend.BACKENDS)
         )
-    lines.append("(measured by `zoo eval` on each backend: full test split; agents: 100 greedy episodes)")
+    lines.append(
+        "(measured by `zoo eval` on each backend: full test split; agents: 100 greedy episodes; "
+        "char_gpt: validation split, nats/char; dcgan_mnist: mnist_cnn agreement on 10,000 samples)"
+    )
     return "\n".join(lines)
 
 
@@ -90,7 +97,7 @@ def card_text(card: dict) -> str:
     )
     lines.append("metrics (measured by `zoo eval` per backend)")
     for backend_name, result in card["metrics"].items():
-        shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
         lines.append(f"  {backend_name:<11} {shown}  ({result['split']}, n={result['n']})")
     recipe = card["recipe"]
     lines.append("recipe")

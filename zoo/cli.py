@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--split", help="dataset split (default: test, or val where there is no test split)")
     p.add_argument("--limit", type=int, help="only the first N examples")
+    p.add_argument("--n", type=int, help="generators: how many samples to draw (default 10000)")
     p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
     p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
@@ -217,7 +218,7 @@ def _cmd_eval(args) -> int:
     result = evaluation.evaluate(
         args.name,
         split=args.split,
-        limit=args.limit,
+        limit=args.n or args.limit,
         data_dir=args.data_dir,
         model=model,
         sample=args.sample,
@@ -229,7 +230,7 @@ def _cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
         print(
             f"{args.name} on {result['dataset']} {result['split']} ({result['n']} examples, "
             f"{result['backend']}): {shown}"

@@ -71,11 +71,21 @@ def evaluate(
             "n": episodes,
             "metrics": spec.evaluator(model, episodes=episodes, seed=seed),
         }
+    if spec.task == "generation":  # samples drawn from the model, compared with the real test split
+        n = limit or 10_000
+        return {
+            "model": name,
+            "backend": backend.current(),
+            "dataset": spec.dataset,
+            "split": "generated vs test",
+            "n": n,
+            "metrics": spec.extra["score"](model, n=n, seed=seed, data_dir=data_dir),
+        }
     if sample:
         x, y = datasets.load_sample(spec.dataset)
-        split = "test-sample"
+        split = "val-sample" if y is None else "test-sample"
         if limit is not None:
-            x, y = x[:limit], y[:limit]
+            x, y = x[:limit], (None if y is None else y[:limit])
     else:
         x, y = datasets.load(spec.dataset, split, data_dir=data_dir, limit=limit)
     return {

@@ -190,8 +190,9 @@ def train(
             verbose=verbose,
         )
 
-    seconds = sum(history.get("epoch_seconds", []))
-    tokens_seen = recipe.epochs * recipe.steps_per_epoch * recipe.batch_size * model.context
+    epoch_seconds = history.get("epoch_seconds", [])
+    tokens_per_epoch = recipe.steps_per_epoch * recipe.batch_size * model.context
+    tokens_seen = recipe.epochs * tokens_per_epoch
     measured = validation_loss(model, val_text)
     result = {
         "model": name,
@@ -199,8 +200,9 @@ def train(
         "recipe": dataclasses.asdict(recipe),
         "train_characters": len(train_text),
         "tokens_seen": tokens_seen,
-        "wall_time_s": round(seconds, 1),  # all sessions of a resumed run
-        "tokens_per_s": round(tokens_seen / seconds, 1) if seconds else None,
+        "wall_time_s": round(sum(epoch_seconds), 1),  # all sessions of a resumed run
+        # the median epoch: robust to an epoch that shared the machine or spanned a pause
+        "tokens_per_s": round(tokens_per_epoch / float(np.median(epoch_seconds)), 1) if epoch_seconds else None,
         "history": history,
         "command": command,
         "val": {"split": "val", "n": measured.pop("characters"), "metrics": measured},

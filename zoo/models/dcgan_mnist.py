@@ -198,6 +198,16 @@ def build(config: dict | None = None) -> DigitGenerator:
     return generator
 
 
+def build_gan(recipe: GANRecipe) -> ConditionalGAN:
+    """A fresh generator + discriminator pair, compiled and built (so checkpoints load into it)."""
+    generator = build(CONFIG)
+    gan = ConditionalGAN(generator, build_discriminator(CONFIG["width"]), recipe, name="conditional_gan")
+    gan.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, beta_1=recipe.beta_1))
+    gan([generator.noise(1), np.zeros((1,), "int32")])
+    gan.optimizer.build(gan.trainable_variables)
+    return gan
+
+
 def train(
     *,
     epochs=None,
@@ -230,11 +240,8 @@ def train(
     backend.seed_everything(recipe.seed)
     images, labels = datasets.load("mnist", "train", data_dir=data_dir, limit=limit)
     batches = GANBatches(images, labels, min(recipe.batch_size, len(images)), CONFIG["latent"], recipe.seed)
-    generator = build(CONFIG)
-    gan = ConditionalGAN(generator, build_discriminator(CONFIG["width"]), recipe, name="conditional_gan")
-    gan.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, beta_1=recipe.beta_1))
-    gan([generator.noise(1), np.zeros((1,), "int32")])
-    gan.optimizer.build(gan.trainable_variables)
+    gan = build_gan(recipe)
+    generator = gan.generator
 
     history: dict = {}
     initial_epoch = 0
