@@ -27,7 +27,7 @@ test: install
 	done; exit $$status
 
 lint: install
-	$(VENV)/bin/ruff check zoo tests examples tools
+	$(VENV)/bin/ruff check zoo tests examples tools benchmarks applications
 
 # docs/MODELS.md is generated from the registry and the manifest's measured metrics.
 docs: install

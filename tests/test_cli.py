@@ -114,6 +114,8 @@ def test_backends(capsys):
         (["eval", "mnist_mlp", "--sample", "--limit", "0"], ["positive"]),
         (["predict", "mnist_mlp"], ["required"]),
         (["train", "mnist_mlp", "--epochs", "many"], ["invalid int value"]),
+        (["predict", "char_gpt", "x.png"], ["use `zoo generate char_gpt`"]),
+        (["generate", "mnist_mlp"], ["does not generate", "char_gpt, dcgan_mnist"]),
     ],
 )
 def test_bad_arguments(capsys, argv, needles):

@@ -45,8 +45,8 @@ def test_a_few_training_steps_change_both_nets_and_stay_finite(mnist_sample):
     history = gan.fit(dcgan_mnist.GANBatches(images[:96], labels[:96], 32, 64), epochs=1, verbose=0)
     for key in ("d_loss", "g_loss"):
         assert np.isfinite(history.history[key]).all()
-    assert any(not np.allclose(a, b) for a, b in zip(before_g, generator.get_weights()))
-    assert any(not np.allclose(a, b) for a, b in zip(before_d, discriminator.get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(before_g, generator.get_weights(), strict=True))
+    assert any(not np.allclose(a, b) for a, b in zip(before_d, discriminator.get_weights(), strict=True))
 
 
 def test_minimax_loss_option_trains_too(mnist_sample):
@@ -71,7 +71,10 @@ def test_shipped_generator_draws_the_requested_digits(generator):
     agreement = np.mean(classifier.predict(images[..., None], verbose=0).argmax(-1) == labels)
     # 3 binomial standard deviations below the 10,000-sample figure.
     n = len(labels)
-    assert agreement >= MEASURED_AGREEMENT - 3 * np.sqrt(MEASURED_AGREEMENT * (1 - MEASURED_AGREEMENT) / n) - 1 / n
+    assert (
+        agreement
+        >= MEASURED_AGREEMENT - 3 * np.sqrt(MEASURED_AGREEMENT * (1 - MEASURED_AGREEMENT) / n) - 1 / n
+    )
 
 
 def test_same_seed_same_images(generator):

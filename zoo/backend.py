@@ -164,7 +164,7 @@ def compile_inference(fn, model):
 
         @jax.jit
         def stateless(values, *args):
-            with keras.StatelessScope(state_mapping=list(zip(model.variables, values))):
+            with keras.StatelessScope(state_mapping=list(zip(model.variables, values, strict=True))):
                 return fn(*args)
 
         return lambda *args: stateless([v.value for v in model.variables], *args)
@@ -212,13 +212,13 @@ def gradients(loss_fn, variables, reads=()):
         others = [v for v in reads if id(v) not in differentiated]
 
         def pure(values):
-            mapping = list(zip(variables, values)) + [(v, v.value) for v in others]
+            mapping = list(zip(variables, values, strict=True)) + [(v, v.value) for v in others]
             with keras.StatelessScope(state_mapping=mapping) as scope:
                 loss = loss_fn()
             return loss, [scope.get_current_value(v) for v in others]
 
         (loss, updated), grads = jax.value_and_grad(pure, has_aux=True)([v.value for v in variables])
-        for variable, value in zip(others, updated):
+        for variable, value in zip(others, updated, strict=True):
             variable.assign(value)
         return loss, grads
     raise BackendError(f"no gradient helper for backend {backend!r}.")
@@ -245,7 +245,11 @@ class StatefulTrainStep:
             self.optimizer.variables,
             self.metrics_variables,
         )
-        mapping = [pair for refs, values in zip(groups, state) for pair in zip(refs, values)]
+        mapping = [
+            pair
+            for refs, values in zip(groups, state, strict=True)
+            for pair in zip(refs, values, strict=True)
+        ]
         with keras.StatelessScope(state_mapping=mapping) as scope:
             logs = self.stateful_train_step(data)
         return logs, tuple([scope.get_current_value(v) for v in refs] for refs in groups)

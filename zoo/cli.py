@@ -72,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("train", help="run the recipe that made the shipped weights")
     p.add_argument("name")
     p.add_argument("--epochs", type=int)
-    p.add_argument("--steps", type=int, help="environment steps (agents)")
+    p.add_argument(
+        "--steps", type=int, help="agents: environment steps; language models: optimizer steps per epoch"
+    )
     p.add_argument("--batch-size", type=int)
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
@@ -168,6 +170,12 @@ def _cmd_predict(args) -> int:
     from zoo import evaluation, inputs, registry
 
     spec = registry.get(args.name)
+    if spec.task in ("language-modeling", "generation"):
+        raise ValueError(
+            f"{args.name} makes text or images rather than reading files; use `zoo generate {args.name}`."
+        )
+    if spec.task == "reinforcement-learning":
+        raise ValueError(f"{args.name} is an agent; use `zoo play {args.name}`.")
     if args.top < 1:
         raise ValueError(f"--top must be at least 1, got {args.top}.")
     x, sources = inputs.read_inputs(args.files, spec, invert=args.invert, resize=args.resize)
@@ -337,7 +345,9 @@ def _generate_images(args) -> int:
     if args.interpolate:  # n: steps of the walk, one row per digit
         per_row = 10 if args.n is None else args.n
         if per_row < 2 or per_row * len(digits) > 10_000:
-            raise ValueError(f"--n must be between 2 and {10_000 // len(digits)} interpolation steps, got {args.n}.")
+            raise ValueError(
+                f"--n must be between 2 and {10_000 // len(digits)} interpolation steps, got {args.n}."
+            )
     elif len(digits) == 10:  # n: images in all, one row per digit
         per_row = 10 if args.n is None else args.n // 10
         if per_row < 1:

@@ -42,7 +42,9 @@ class WindowBatches(keras.utils.PyDataset):
     def __init__(self, tokens: np.ndarray, context: int, batch_size: int, steps: int, seed: int = 0):
         super().__init__()
         if len(tokens) <= context + 1:
-            raise ValueError(f"the text has {len(tokens)} characters; training needs more than {context + 1}.")
+            raise ValueError(
+                f"the text has {len(tokens)} characters; training needs more than {context + 1}."
+            )
         self.tokens, self.context, self.batch_size = tokens, context, batch_size
         self.steps, self.seed, self.epoch = steps, seed, 0
         self._span = np.arange(context + 1)
@@ -71,7 +73,10 @@ def optimizer(recipe: LMRecipe, total_steps: int) -> keras.optimizers.Optimizer:
         warmup_steps=warmup,
     )
     adamw = keras.optimizers.AdamW(
-        learning_rate=schedule, weight_decay=recipe.weight_decay, beta_2=0.99, global_clipnorm=recipe.clip_norm
+        learning_rate=schedule,
+        weight_decay=recipe.weight_decay,
+        beta_2=0.99,
+        global_clipnorm=recipe.clip_norm,
     )
     adamw.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
     return adamw
@@ -135,7 +140,12 @@ def train(
         spec.recipe,
         **{
             k: v
-            for k, v in {"epochs": epochs, "batch_size": batch_size, "steps_per_epoch": steps, "seed": seed}.items()
+            for k, v in {
+                "epochs": epochs,
+                "batch_size": batch_size,
+                "steps_per_epoch": steps,
+                "seed": seed,
+            }.items()
             if v is not None
         },
     )
@@ -159,7 +169,11 @@ def train(
     if limit is not None:  # quick runs score a matching slice of the validation text
         val_text = val_text[: max(limit // 9, model.context + 2)]
     batches = WindowBatches(
-        model.tokenizer.encode(train_text), model.context, recipe.batch_size, recipe.steps_per_epoch, recipe.seed
+        model.tokenizer.encode(train_text),
+        model.context,
+        recipe.batch_size,
+        recipe.steps_per_epoch,
+        recipe.seed,
     )
     model.compile(
         optimizer=optimizer(recipe, recipe.epochs * recipe.steps_per_epoch),
@@ -202,7 +216,9 @@ def train(
         "tokens_seen": tokens_seen,
         "wall_time_s": round(sum(epoch_seconds), 1),  # all sessions of a resumed run
         # the median epoch: robust to an epoch that shared the machine or spanned a pause
-        "tokens_per_s": round(tokens_per_epoch / float(np.median(epoch_seconds)), 1) if epoch_seconds else None,
+        "tokens_per_s": round(tokens_per_epoch / float(np.median(epoch_seconds)), 1)
+        if epoch_seconds
+        else None,
         "history": history,
         "command": command,
         "val": {"split": "val", "n": measured.pop("characters"), "metrics": measured},

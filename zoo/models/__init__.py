@@ -1,3 +1,11 @@
 """One file per model family; importing this package registers them all."""
 
-from zoo.models import char_gpt, dcgan_mnist, dqn_cartpole, linear_regression, medmnist_resnet, mnist_cnn, mnist_mlp  # noqa: F401
+from zoo.models import (  # noqa: F401
+    char_gpt,
+    dcgan_mnist,
+    dqn_cartpole,
+    linear_regression,
+    medmnist_resnet,
+    mnist_cnn,
+    mnist_mlp,
+)

@@ -13,8 +13,7 @@ import keras_hub
 import numpy as np
 from keras import ops
 
-from zoo import text
-from zoo import language_modeling
+from zoo import language_modeling, text
 from zoo.language_modeling import LMRecipe
 from zoo.registry import ModelSpec, register
 
@@ -40,7 +39,9 @@ class CharGPT(keras.Model):
         self.vocabulary_size, self.context = vocabulary_size, context
         self.num_layers, self.dim, self.heads, self.dropout = layers, dim, heads, dropout
         self.token_embedding = keras_hub.layers.ReversibleEmbedding(
-            vocabulary_size, dim, embeddings_initializer=keras.initializers.RandomNormal(stddev=0.02),
+            vocabulary_size,
+            dim,
+            embeddings_initializer=keras.initializers.RandomNormal(stddev=0.02),
             name="token_embedding",
         )
         self.position_embedding = keras_hub.layers.PositionEmbedding(
@@ -136,13 +137,16 @@ SPEC = register(
         input={"text": "a prompt made of the 65 Tiny Shakespeare characters", "context": CONFIG["context"]},
         output="next-character logits (batch, length, 65); `zoo generate` samples text",
         recipe=LMRecipe(
-            epochs=12,
+            epochs=10,
             steps_per_epoch=230,
             batch_size=32,
             peak_learning_rate=2e-3,
             warmup_steps=200,
             weight_decay=0.1,
-            notes="random 256-character windows; AdamW, warmup then cosine to 10%; no dropout (it halves torch CPU speed, and 22M tokens barely overfit)",
+            notes=(
+                "random 256-character windows; AdamW, warmup then cosine to 10%; no dropout "
+                "(it halves torch CPU speed, and 22M tokens barely overfit)"
+            ),
         ),
         trainer=_train,
         references=(

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from zoo import backend, datasets, hub, registry
+from zoo import backend, datasets, hub
 from zoo.atomic import atomic_write_json
 from zoo.registry import ModelSpec, register
 from zoo.training import EpochCheckpoint, last_checkpoint, restore_checkpoint
@@ -228,9 +228,13 @@ def train(
     if steps is not None or holdout:
         raise ValueError("dcgan_mnist trains by epochs over MNIST train; --steps and --holdout do not apply.")
     overrides = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
-    recipe = dataclasses.replace(recipe or SPEC.recipe, **{k: v for k, v in overrides.items() if v is not None})
+    recipe = dataclasses.replace(
+        recipe or SPEC.recipe, **{k: v for k, v in overrides.items() if v is not None}
+    )
     if recipe.epochs < 1 or recipe.batch_size < 1:
-        raise ValueError(f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}.")
+        raise ValueError(
+            f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}."
+        )
     out_dir = Path(out_dir or Path("runs") / "dcgan_mnist")
     checkpoint_dir = out_dir / "checkpoint"
     state = last_checkpoint(checkpoint_dir)
