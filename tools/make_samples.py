@@ -2,8 +2,10 @@
 and zoo/samples/<dataset>_val_sample.txt: the first characters of a text dataset's validation split.
 
 Run by maintainers with ZOO_DATA_DIR pointing at the full data:
-    ZOO_DATA_DIR=../shared/datasets python tools/make_samples.py
+    ZOO_DATA_DIR=../shared/datasets python tools/make_samples.py [DATASET ...]
 """
+
+import sys
 
 import numpy as np
 
@@ -11,12 +13,24 @@ from zoo import datasets
 from zoo.atomic import atomic_path
 from zoo.datasets.samples import sample_path, text_sample_path
 
-SIZES = {"mnist": 500, "pneumoniamnist": 200, "breastmnist": 156}  # breastmnist: its whole test split
+# Examples per sample; breastmnist and cifar10_catdog: their whole (locally available) test split.
+SIZES = {"mnist": 500, "pneumoniamnist": 200, "breastmnist": 156, "cifar10_catdog": 1000}
+PER_CLASS = {"cifar10": 30}  # balanced samples: this many of every class
 SEED = 2024
+chosen = set(sys.argv[1:]) or set(SIZES) | set(PER_CLASS) | {"tinyshakespeare"}
 
-for dataset, n in SIZES.items():
+
+def balanced_rows(y: np.ndarray, per_class: int) -> np.ndarray:
+    rng = np.random.default_rng(SEED)
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)]))
+
+
+for dataset in sorted(chosen & (set(SIZES) | set(PER_CLASS))):
     x, y = datasets.load(dataset, split="test")
-    rows = np.sort(np.random.default_rng(SEED).choice(len(x), size=min(n, len(x)), replace=False))
+    if dataset in PER_CLASS:
+        rows = balanced_rows(y, PER_CLASS[dataset])
+    else:
+        rows = np.sort(np.random.default_rng(SEED).choice(len(x), size=min(SIZES[dataset], len(x)), replace=False))
     with atomic_path(sample_path(dataset)) as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, x=x[rows], y=y[rows], test_index=rows)
@@ -24,6 +38,8 @@ for dataset, n in SIZES.items():
 
 TEXT_SIZES = {"tinyshakespeare": 4000}
 for dataset, n in TEXT_SIZES.items():
+    if dataset not in chosen:
+        continue
     text, _ = datasets.load(dataset, split="val")
     with atomic_path(text_sample_path(dataset)) as tmp:
         tmp.write_text(text[:n], encoding="utf-8")

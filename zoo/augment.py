@@ -9,13 +9,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def random_shift(max_shift: int):
-    """Translate each image by up to max_shift pixels in x and y (zero fill)."""
+def random_shift(max_shift: int, mode: str = "constant"):
+    """Translate each image by up to max_shift pixels in x and y.
+
+    mode is numpy's pad mode for the uncovered border: "constant" (zeros) or "reflect".
+    Works on (N, H, W) and (N, H, W, C) batches.
+    """
 
     def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, height, width = x.shape[:3]
-        x = x.reshape(n, height, width)
-        padded = np.pad(x, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
+        if mode == "constant":  # the grayscale recipes' historic layout: the channel axis dropped
+            x = x.reshape(n, height, width)
+        border = ((0, 0), (max_shift, max_shift), (max_shift, max_shift)) + ((0, 0),) * (x.ndim - 3)
+        padded = np.pad(x, border, mode=mode)
         dy = rng.integers(0, 2 * max_shift + 1, size=n)
         dx = rng.integers(0, 2 * max_shift + 1, size=n)
         rows = dy[:, None] + np.arange(height)[None, :]

@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N examples")
     p.add_argument("--n", type=int, help="generators: how many samples to draw (default 10000)")
     p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
+    p.add_argument("--tta", action="store_true", help="image classifiers: average over left-right flips")
     p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # maintainers
@@ -230,6 +231,7 @@ def _cmd_eval(args) -> int:
         data_dir=args.data_dir,
         model=model,
         sample=args.sample,
+        tta=args.tta,
     )
     if args.record:
         if args.weights or args.limit or args.sample:
@@ -239,9 +241,10 @@ def _cmd_eval(args) -> int:
         print(json.dumps(result))
     else:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
+        tta = ", flip TTA" if result.get("tta") else ""
         print(
             f"{args.name} on {result['dataset']} {result['split']} ({result['n']} examples, "
-            f"{result['backend']}): {shown}"
+            f"{result['backend']}{tta}): {shown}"
         )
     return 0
 

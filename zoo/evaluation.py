@@ -20,12 +20,17 @@ def ordinary_least_squares_mse(x_train, y_train, x_test, y_test) -> float:
     return float(np.mean((prediction - y_test) ** 2))
 
 
-def metrics_of(spec, model, x, y, data_dir=None) -> dict:
+def predict_flip_tta(model, x: np.ndarray) -> np.ndarray:
+    """Test-time augmentation: the mean of the outputs on the images and on their mirror images."""
+    return (predict(model, x) + predict(model, x[:, :, ::-1])) / 2
+
+
+def metrics_of(spec, model, x, y, data_dir=None, tta: bool = False) -> dict:
     if spec.task == "language-modeling":  # x is text; the model's own scorer
         metrics = spec.extra["score"](model, x)
         metrics.pop("characters")
         return metrics
-    outputs = predict(model, x)
+    outputs = predict_flip_tta(model, x) if tta else predict(model, x)
     if spec.task == "classification":
         return {"accuracy": float(np.mean(outputs.argmax(axis=-1) == y))}
     if spec.task == "binary-classification":  # one logit per example, for label 1
@@ -46,13 +51,18 @@ def evaluate(
     model=None,
     sample: bool = False,
     seed: int = 0,
+    tta: bool = False,
 ) -> dict:
     """Measure a model (the pretrained one unless `model` is given) on a split.
 
     With `sample=True` the bundled real sample of the test split is used (offline).
+    With `tta=True` image classifiers that allow it average their outputs over left-right flips.
     Returns the machine-readable record printed by `zoo eval --json`.
     """
     spec = registry.get(name)
+    if tta and not spec.extra.get("flip_tta"):
+        allowed = [n for n in registry.names() if registry.get(n).extra.get("flip_tta")]
+        raise ValueError(f"{name} has no flip test-time augmentation; models with it: {', '.join(allowed)}.")
     if split is None:  # the test split, or the validation split of datasets without one
         split = "test" if "test" in datasets.splits(spec.dataset) else "val"
     if limit is not None and limit < 1:
@@ -94,5 +104,6 @@ def evaluate(
         "dataset": spec.dataset,
         "split": split,
         "n": int(len(x)) - (spec.task == "language-modeling"),  # text: every character but the first
-        "metrics": metrics_of(spec, model, x, y, data_dir=data_dir),
+        "tta": tta,
+        "metrics": metrics_of(spec, model, x, y, data_dir=data_dir, tta=tta),
     }

@@ -65,10 +65,11 @@ def _read_npy(path: Path) -> np.ndarray:
 def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
-    height, width = spec.input["shape"][:2]
+    height, width, channels = (*spec.input["shape"], 1)[:3]
+    resize = resize or spec.input.get("resize") == "always"
     try:
         with Image.open(path) as image:
-            image = image.convert("L")
+            image = image.convert("RGB" if channels == 3 else "L")  # grayscale -> 3 equal channels
             if image.size != (width, height):
                 if not resize:
                     raise InputError(
@@ -79,6 +80,8 @@ def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
             return np.asarray(image, dtype="uint8")
     except UnidentifiedImageError:
         raise InputError(f"{path} is not an image file (PNG or JPEG expected).") from None
+    except OSError as exc:  # truncated or corrupt pixel data
+        raise InputError(f"{path} is a damaged image file ({exc}).") from None
 
 
 def _batch_of(array: np.ndarray, shape: tuple, path: Path, name: str) -> np.ndarray:

@@ -183,6 +183,11 @@ def train(
         class_weights=balanced_class_weights(y) if recipe.balance_classes else None,
     )
 
+    validation = None
+    if not holdout and "val" in datasets.splits(spec.dataset):  # per-epoch val metrics: the learning curve
+        x_val, y_val = datasets.load(spec.dataset, "val", data_dir=data_dir, limit=limit)
+        validation = ArrayDataset(x_val, y_val, max(batch_size, 256), shuffle=False)
+
     model = spec.build(spec.config)
     if recipe.prepare is not None:
         recipe.prepare(model, x)
@@ -205,6 +210,7 @@ def train(
             data,
             epochs=epochs,
             initial_epoch=initial_epoch,
+            validation_data=validation,
             callbacks=[EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
             verbose=verbose,
         )

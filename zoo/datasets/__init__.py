@@ -5,12 +5,15 @@ Lookup order: `data_dir=` -> `$ZOO_DATA_DIR/<name>/` -> the online loader -> a c
 
 from __future__ import annotations
 
-from zoo.datasets import diabetes, mnist, tinyshakespeare
+from zoo.datasets import cifar10, diabetes, mnist, tinyshakespeare
 from zoo.datasets._lookup import DatasetNotFound
 from zoo.datasets.medmnist import breastmnist, pneumoniamnist
 from zoo.datasets.samples import load_sample
 
-_LOADERS = {m.NAME: m for m in (mnist, diabetes, pneumoniamnist, breastmnist, tinyshakespeare)}
+_LOADERS = {
+    m.NAME: m
+    for m in (mnist, cifar10, cifar10.catdog, diabetes, pneumoniamnist, breastmnist, tinyshakespeare)
+}
 
 __all__ = ["DatasetNotFound", "available", "load", "load_sample", "splits"]
 

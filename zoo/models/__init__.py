@@ -1,7 +1,10 @@
 """One file per model family; importing this package registers them all."""
 
 from zoo.models import (  # noqa: F401
+    catdog_cnn,
     char_gpt,
+    cifar_cnn,
+    cifar_resnet,
     dcgan_mnist,
     dqn_cartpole,
     linear_regression,

@@ -1,0 +1,73 @@
+"""CIFAR-10: 32x32 RGB photos of 10 classes; 50,000 training and 10,000 test images.
+
+Splits: "train" is the first 45,000 official training images, "val" the last 5,000 (held out
+for every tuning decision), "test" the official test split. Locally the folder holds
+train_0..4.npz (the five official training batches, in order) and either test.npz (the full
+test split) or test_first1000.npz (its first 1,000 images only, which is all that exists offline
+here): the loader returns what is there and `zoo eval` reports the count it measured.
+Online fallback: keras.datasets.cifar10.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.datasets._lookup import local_file, missing
+
+NAME = "cifar10"
+FILENAME = "train_0.npz"
+SPLITS = ("train", "val", "test")
+LABELS = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+VAL_SIZE = 5_000  # of the 50,000; smaller copies of the data (tests) hold out a tenth
+
+
+def _local(data_dir):
+    first = local_file(NAME, FILENAME, data_dir)
+    if first is None:
+        return None
+    folder = first.parent
+    train = [np.load(folder / f"train_{i}.npz") for i in range(5)]
+    x_train = np.concatenate([t["x_train"] for t in train])
+    y_train = np.concatenate([t["y_train"] for t in train])
+    test_file = folder / "test.npz" if (folder / "test.npz").is_file() else folder / "test_first1000.npz"
+    with np.load(test_file) as test:
+        return x_train, y_train, test["x_test"], test["y_test"]
+
+
+def _online():
+    try:
+        import keras
+
+        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+    except Exception as exc:  # no network, proxy, corrupt cache: all mean "not here"
+        raise missing(NAME, FILENAME, f"{type(exc).__name__}: {exc}") from None
+    return x_train, y_train, x_test, y_test
+
+
+def load(split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
+    """(images uint8 (N, 32, 32, 3), labels uint8 (N,)) of one split."""
+    x_train, y_train, x_test, y_test = _local(data_dir) or _online()
+    y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)
+    cut = len(x_train) - min(VAL_SIZE, len(x_train) // 10)
+    if split == "train":
+        return x_train[:cut], y_train[:cut]
+    if split == "val":
+        return x_train[cut:], y_train[cut:]
+    return x_test, y_test
+
+
+class CatDog:
+    """The cat and dog images of CIFAR-10's splits, relabelled cat = 0, dog = 1."""
+
+    NAME = "cifar10_catdog"
+    SPLITS = SPLITS
+    LABELS = ("cat", "dog")
+    CLASSES = (3, 5)  # cat, dog in CIFAR-10's label order
+
+    def load(self, split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
+        x, y = load(split, data_dir=data_dir)
+        keep = np.isin(y, self.CLASSES)
+        return x[keep], (y[keep] == self.CLASSES[1]).astype("uint8")
+
+
+catdog = CatDog()
