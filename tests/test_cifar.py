@@ -13,7 +13,7 @@ from PIL import Image
 from test_cli import assert_one_sentence_error, run
 
 import zoo
-from zoo import augment, datasets, evaluation, registry, training
+from zoo import datasets, evaluation, registry, training
 from zoo.losses import SmoothedSparseCrossentropy
 from zoo.models import cifar_resnet
 from zoo.optimizers import OneCycle
@@ -37,7 +37,11 @@ def tiny_cifar_dir(tmp_path, cifar_sample):
     folder = tmp_path / "data" / "cifar10"
     folder.mkdir(parents=True)
     for i in range(5):
-        np.savez(folder / f"train_{i}.npz", x_train=x[i * 50 : (i + 1) * 50], y_train=y[i * 50 : (i + 1) * 50, None])
+        np.savez(
+            folder / f"train_{i}.npz",
+            x_train=x[i * 50 : (i + 1) * 50],
+            y_train=y[i * 50 : (i + 1) * 50, None],
+        )
     np.savez(folder / "test_first1000.npz", x_test=x[250:], y_test=y[250:, None])
     return tmp_path / "data"
 
@@ -68,7 +72,9 @@ def test_augmentation_is_seeded_and_only_flips_and_translates(cifar_sample):
     np.testing.assert_array_equal(first, recipe.augment(x, np.random.default_rng(7)))
     assert not np.array_equal(first, recipe.augment(x, np.random.default_rng(8)))
     for original, augmented in zip(x, first, strict=True):  # some flip + shift of <= 2 px explains it
-        padded = [np.pad(img, ((2, 2), (2, 2), (0, 0)), mode="reflect") for img in (original, original[:, ::-1])]
+        padded = [
+            np.pad(img, ((2, 2), (2, 2), (0, 0)), mode="reflect") for img in (original, original[:, ::-1])
+        ]
         crops = [p[dy : dy + 32, dx : dx + 32] for p in padded for dy in range(5) for dx in range(5)]
         assert any(np.array_equal(crop, augmented) for crop in crops)
 
@@ -110,7 +116,13 @@ def test_smoothed_crossentropy_matches_the_smoothed_target_by_hand():
 
 def test_cifar_resnet_trains_on_a_tiny_copy(tmp_path, tiny_cifar_dir):
     result = training.train(
-        "cifar_resnet", epochs=1, batch_size=32, limit=64, data_dir=tiny_cifar_dir, out_dir=tmp_path / "run", verbose=0
+        "cifar_resnet",
+        epochs=1,
+        batch_size=32,
+        limit=64,
+        data_dir=tiny_cifar_dir,
+        out_dir=tmp_path / "run",
+        verbose=0,
     )
     assert np.isfinite(result["history"]["loss"][0]) and "val_accuracy" in result["history"]
     assert result["test"]["split"] == "test" and result["test"]["n"] == 50

@@ -22,7 +22,9 @@ chosen = set(sys.argv[1:]) or set(SIZES) | set(PER_CLASS) | {"tinyshakespeare"}
 
 def balanced_rows(y: np.ndarray, per_class: int) -> np.ndarray:
     rng = np.random.default_rng(SEED)
-    return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)]))
+    return np.sort(
+        np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)])
+    )
 
 
 for dataset in sorted(chosen & (set(SIZES) | set(PER_CLASS))):
@@ -30,7 +32,9 @@ for dataset in sorted(chosen & (set(SIZES) | set(PER_CLASS))):
     if dataset in PER_CLASS:
         rows = balanced_rows(y, PER_CLASS[dataset])
     else:
-        rows = np.sort(np.random.default_rng(SEED).choice(len(x), size=min(SIZES[dataset], len(x)), replace=False))
+        rows = np.sort(
+            np.random.default_rng(SEED).choice(len(x), size=min(SIZES[dataset], len(x)), replace=False)
+        )
     with atomic_path(sample_path(dataset)) as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, x=x[rows], y=y[rows], test_index=rows)

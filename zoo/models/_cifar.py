@@ -5,7 +5,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from zoo.datasets.cifar10 import LABELS
+from zoo.datasets import cifar10
+
+LABELS = cifar10.LABELS
 
 # Per-channel pixel mean and std of the CIFAR-10 training images, 0-255 scale.
 MEAN = (125.31, 122.95, 113.87)

@@ -17,8 +17,8 @@ import numpy as np
 
 from zoo import augment
 from zoo.losses import SmoothedSparseCrossentropy
-from zoo.optimizers import sgd_one_cycle
 from zoo.models import _cifar
+from zoo.optimizers import sgd_one_cycle
 from zoo.registry import ModelSpec, Recipe, register
 
 CONFIG = {"widths": [64, 256, 256], "whiten_width": 24, "head_scale": 1 / 9}
