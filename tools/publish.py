@@ -4,7 +4,8 @@
 
 Reads RUN/<name>.metrics.json written by `zoo train`, records the training command, backend
 and wall time in zoo/weights/manifest.json, then runs `zoo --backend B eval NAME --record` for
-each backend so that every metric in the manifest is one `zoo eval` measured on the full test split.
+each backend so that every metric in the manifest is one `zoo eval` measured on the full test split
+(and `--tta` beside it for models with flip test-time augmentation).
 """
 
 import json
@@ -12,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zoo import backend, hub
+from zoo import backend, hub, registry
 
 run = Path(sys.argv[1])
 (metrics_file,) = run.glob("*.metrics.json")
@@ -41,19 +42,12 @@ hub.publish(
         "final_train_loss": trained["history"].get("loss", [None])[-1],
     },
 )
+variants = [[], ["--tta"]] if registry.get(name).extra.get("flip_tta") else [[]]
 for name_of_backend in backend.BACKENDS:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "zoo",
-            "--backend",
-            name_of_backend,
-            "eval",
-            name,
-            "--record",
-            "--json",
-        ],
-        check=True,
-    )
+    for variant in variants:
+        subprocess.run(
+            [sys.executable, "-m", "zoo", "--backend", name_of_backend, "eval", name, "--record", "--json"]
+            + variant,
+            check=True,
+        )
 print(json.dumps(hub.entry(name)["metrics"], indent=1))

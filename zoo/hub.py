@@ -147,7 +147,12 @@ def publish(name: str, weights_file: str | os.PathLike, record: dict) -> dict:
 
 
 def record_metrics(name: str, backend_name: str, result: dict) -> None:
-    """Store what `zoo eval` measured with the shipped weights on one backend."""
+    """Store what `zoo eval` measured with the shipped weights on one backend (with --tta: beside it)."""
     data = manifest()
-    data[name].setdefault("metrics", {})[backend_name] = result
+    measured = data[name].setdefault("metrics", {})
+    if result.get("tta"):  # the flip-TTA figure sits beside the plain one
+        measured[backend_name]["tta"] = result
+    else:
+        kept = {"tta": measured[backend_name]["tta"]} if "tta" in measured.get(backend_name, {}) else {}
+        measured[backend_name] = {**result, **kept}
     atomic_write_json(MANIFEST, data)
