@@ -18,7 +18,9 @@ x_table, _ = datasets.load("diabetes", "test")
 states = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")  # CartPole-like observations
 inputs = {"mnist_mlp": x_digits, "mnist_cnn": x_digits, "linear_regression": x_table, "dqn_cartpole": states,
           "pneumonia_resnet": datasets.load_sample("pneumoniamnist")[0],
-          "breast_resnet": datasets.load_sample("breastmnist")[0]}
+          "breast_resnet": datasets.load_sample("breastmnist")[0],
+          "cifar_cnn": datasets.load_sample("cifar10")[0], "cifar_resnet": datasets.load_sample("cifar10")[0],
+          "catdog_cnn": datasets.load_sample("cifar10_catdog")[0]}
 outputs = {n: evaluation.predict(zoo.load(n), x) for n, x in inputs.items()}
 lm = zoo.load("char_gpt")
 corpus, _ = datasets.load_sample("tinyshakespeare")
@@ -64,6 +66,9 @@ def outputs(tmp_path_factory):
         "dqn_cartpole",
         "pneumonia_resnet",
         "breast_resnet",
+        "cifar_cnn",
+        "cifar_resnet",
+        "catdog_cnn",
         "char_gpt",
         "dcgan_mnist",
     ],
