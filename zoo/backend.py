@@ -6,6 +6,7 @@ datasets and the CLI call the small functions here instead.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import os
@@ -117,6 +118,40 @@ def _devices(backend: str) -> list[str]:
     except Exception as exc:  # a broken install should be reported, not crash `zoo backends`
         return [f"error: {exc}"]
     return []
+
+
+@contextlib.contextmanager
+def data_parallel():
+    """Build, compile and fit inside this block to replicate the model on every local device and
+    split each batch across them (the global batch size stays what the recipe says).
+
+    Yields the number of devices. JAX: keras.distribution.DataParallel over all devices (multi-host:
+    call keras.distribution.initialize() first); TensorFlow: tf.distribute.MirroredStrategy over the
+    GPUs, or over the logical CPU devices where there is no GPU. torch is not supported yet.
+    """
+    import keras
+
+    name = keras.backend.backend()
+    if name == "jax":
+        devices = keras.distribution.list_devices()
+        previous = keras.distribution.distribution()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        try:
+            yield len(devices)
+        finally:
+            keras.distribution.set_distribution(previous)
+    elif name == "tensorflow":
+        import tensorflow as tf
+
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
+        with strategy.scope():
+            yield strategy.num_replicas_in_sync
+    else:
+        raise BackendError(
+            "data_parallel training runs on the jax and tensorflow backends; torch (DDP) is not "
+            "supported yet (see docs/SCALING.md)."
+        )
 
 
 def input_gradient(fn, x):

@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
     p.add_argument("--limit", type=int, help="train on the first N examples only")
     p.add_argument("--holdout", type=int, default=0, help="keep the last N train examples for validation")
+    p.add_argument(
+        "--distribute",
+        choices=["data_parallel"],
+        help="replicate on every local device, split each batch (jax, tensorflow; docs/SCALING.md)",
+    )
     p.add_argument("--seed", type=int)
     p.add_argument("--data-dir")
     p.add_argument("--json", action="store_true")
@@ -108,6 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="recompute the whole window per character")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("export", help="a TF SavedModel or ONNX file of a pretrained model, verified")
+    p.add_argument("name")
+    p.add_argument("--format", required=True, help="saved_model (tensorflow, jax) or onnx (tensorflow, torch)")
+    p.add_argument("--out", required=True, help="folder for the artifact")
+    p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("quantize", help="int8 weight quantization: size and accuracy before/after")
+    p.add_argument("name")
+    p.add_argument("--int8", action="store_true", required=True, help="Keras int8 quantization (the one mode)")
+    p.add_argument("--sample", action="store_true", help="measure on the bundled test sample (offline)")
+    p.add_argument("--data-dir")
+    p.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # maintainers: into the card
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("backends", help="installed backends, versions and devices")
@@ -265,6 +285,7 @@ def _cmd_train(args) -> int:
             limit=args.limit,
             holdout=args.holdout,
             seed=args.seed,
+            distribute=args.distribute,
             verbose="auto" if sys.stderr.isatty() else 2,
             command=_command_line(args),
         )
@@ -280,6 +301,41 @@ def _cmd_train(args) -> int:
 def _command_line(args) -> str:
     backend_name = os.environ.get("KERAS_BACKEND", backend.DEFAULT_BACKEND)
     return f"zoo --backend {backend_name} " + shlex.join(args.argv[args.argv.index(args.command) :])
+
+
+def _cmd_export(args) -> int:
+    from zoo import export
+
+    result = export.export(args.name, args.format, args.out, weights=args.weights or "pretrained")
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"wrote {result['path']} ({result['format']}, from {result['backend']}); outputs match Keras "
+            f"on {result['checked_on']} sample inputs (max abs diff {result['max_abs_diff']:.1e})"
+        )
+    return 0
+
+
+def _cmd_quantize(args) -> int:
+    from zoo import export, hub
+
+    result = export.quantize_int8(args.name, data_dir=args.data_dir, sample=args.sample)
+    if args.record:
+        if args.sample:
+            raise ValueError("--record stores full-split measurements only.")
+        hub.record_quantization(args.name, result["backend"], result)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    for kind in ("float32", "int8"):
+        part = result[kind]
+        print(
+            f"{kind:>7}: {part['bytes'] / 1e6:.2f} MB, accuracy {part['metrics']['accuracy']:.4f} "
+            f"on {result['split']} (n={result['n']})"
+        )
+    print(f"accuracy delta {result['accuracy_delta']:+.4f} ({result['backend']})")
+    return 0
 
 
 def _cmd_play(args) -> int:
@@ -405,5 +461,7 @@ _COMMANDS = {
     "generate": _cmd_generate,
     "train": _cmd_train,
     "play": _cmd_play,
+    "export": _cmd_export,
+    "quantize": _cmd_quantize,
     "backends": _cmd_backends,
 }

@@ -146,6 +146,13 @@ def publish(name: str, weights_file: str | os.PathLike, record: dict) -> dict:
     return data[name]
 
 
+def record_quantization(name: str, backend_name: str, result: dict) -> None:
+    """Store what `zoo quantize --int8` measured on one backend (size and accuracy before/after)."""
+    data = manifest()
+    data[name].setdefault("int8", {})[backend_name] = result
+    atomic_write_json(MANIFEST, data)
+
+
 def record_metrics(name: str, backend_name: str, result: dict) -> None:
     """Store what `zoo eval` measured with the shipped weights on one backend (with --tta: beside it)."""
     data = manifest()

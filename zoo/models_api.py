@@ -52,6 +52,7 @@ def card(name: str) -> dict:
         "config": spec.config,
         "weights": {k: record[k] for k in ("file", "sha256", "bytes") if k in record} or None,
         "metrics": record.get("metrics", {}),
+        "int8": record.get("int8", {}),
         "recipe": {
             **spec.recipe_summary(),
             "command": record.get("command"),

@@ -9,6 +9,7 @@ A run directory holds:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
@@ -120,6 +121,7 @@ def train(
     verbose: int | str = "auto",
     callbacks: list | None = None,
     command: str | None = None,
+    distribute: str | None = None,
 ) -> dict:
     """Train a registered model with its recipe; returns what the run measured.
 
@@ -133,6 +135,7 @@ def train(
             on them (for tuning a recipe without touching the test split).
         callbacks: extra keras callbacks.
         steps: environment steps, for models with their own trainer (reinforcement learning).
+        distribute: "data_parallel" replicates the model on every local device (jax, tensorflow).
     """
     spec = registry.get(name)
     if spec.trainer is not None:
@@ -152,6 +155,8 @@ def train(
         )
     if steps is not None:
         raise ValueError(f"{name} trains by epochs over its dataset; --steps is for agents.")
+    if distribute not in (None, "data_parallel"):
+        raise ValueError(f"unknown --distribute {distribute!r}; the one strategy is data_parallel.")
     recipe = spec.recipe
     epochs = epochs or recipe.epochs
     batch_size = batch_size or recipe.batch_size
@@ -188,32 +193,34 @@ def train(
         x_val, y_val = datasets.load(spec.dataset, "val", data_dir=data_dir, limit=limit)
         validation = ArrayDataset(x_val, y_val, max(batch_size, 256), shuffle=False)
 
-    model = spec.build(spec.config)
-    if recipe.prepare is not None:
-        recipe.prepare(model, x)
-    model.compile(
-        optimizer=recipe.optimizer(len(data) * epochs),
-        loss=recipe.loss(),
-        metrics=recipe.metrics(),
-    )
-    history: dict = {}
-    initial_epoch = 0
-    if state is not None:
-        initial_epoch = state["epoch"]
-        history = state["history"]
-        restore_checkpoint(model, checkpoint_dir, initial_epoch)
-        data.epoch = initial_epoch
-        print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
-
-    if initial_epoch < epochs:
-        model.fit(
-            data,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            validation_data=validation,
-            callbacks=[EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
-            verbose=verbose,
+    with backend.data_parallel() if distribute else contextlib.nullcontext() as replicas:
+        devices = replicas or 1
+        model = spec.build(spec.config)
+        if recipe.prepare is not None:
+            recipe.prepare(model, x)
+        model.compile(
+            optimizer=recipe.optimizer(len(data) * epochs),
+            loss=recipe.loss(),
+            metrics=recipe.metrics(),
         )
+        history: dict = {}
+        initial_epoch = 0
+        if state is not None:
+            initial_epoch = state["epoch"]
+            history = state["history"]
+            restore_checkpoint(model, checkpoint_dir, initial_epoch)
+            data.epoch = initial_epoch
+            print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
+
+        if initial_epoch < epochs:
+            model.fit(
+                data,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                validation_data=validation,
+                callbacks=[EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
+                verbose=verbose,
+            )
 
     result = {
         "model": name,
@@ -222,6 +229,7 @@ def train(
         "batch_size": batch_size,
         "train_examples": int(len(x)),
         "seed": seed,
+        "devices": devices,
         "wall_time_s": round(sum(history.get("epoch_seconds", [])), 1),  # all sessions of a resumed run
         "history": history,
         "command": command,

@@ -1,0 +1,134 @@
+"""Models out of Python and smaller: `zoo export` (TF SavedModel, ONNX) and `zoo quantize --int8`.
+
+Both use Keras's own machinery (`model.export`, `model.quantize`). Each export is checked
+before it is kept: the artifact is loaded back (tf.saved_model.load, onnxruntime) and must give
+the Keras model's outputs (atol 1e-4) on real sample inputs; it is written beside the target
+and renamed into place, so a failed export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from zoo import backend, datasets, registry
+
+# zoo's format name -> (Keras's format name, the backends whose export Keras supports here).
+FORMATS = {
+    "saved_model": ("tf_saved_model", ("tensorflow", "jax")),
+    "onnx": ("onnx", ("tensorflow", "torch")),  # jax would need the jax2onnx package
+}
+EXPORTABLE_TASKS = ("classification", "binary-classification", "regression", "reinforcement-learning")
+TOLERANCE = 1e-4
+
+
+def example_inputs(spec, n: int = 32) -> np.ndarray:
+    """Real inputs for checking an artifact: the bundled test sample, or seeded normal features."""
+    try:
+        x, _ = datasets.load_sample(spec.dataset)
+        x = x[:n]
+    except FileNotFoundError:  # agents and tabular models ship no sample
+        x = np.random.default_rng(0).standard_normal((n, *spec.input["shape"]))
+    return x.astype("float32").reshape((len(x), *spec.input["shape"]))
+
+
+def _check_exportable(name: str, fmt: str):
+    spec = registry.get(name)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}.")
+    if spec.task not in EXPORTABLE_TASKS:
+        exportable = [n for n in registry.names() if registry.get(n).task in EXPORTABLE_TASKS]
+        raise ValueError(f"{name} ({spec.task}) is not exportable yet; exportable: {', '.join(exportable)}.")
+    supported = FORMATS[fmt][1]
+    if backend.current() not in supported:
+        raise ValueError(
+            f"{fmt} export runs on the {' or '.join(supported)} backend, not {backend.current()}; "
+            f"rerun with --backend {supported[0]}."
+        )
+    return spec
+
+
+def run_artifact(path: Path, fmt: str, x: np.ndarray) -> np.ndarray:
+    """The outputs of an exported artifact, loaded the way a deployment would load it."""
+    if fmt == "saved_model":
+        import tensorflow as tf
+
+        return np.asarray(tf.saved_model.load(str(path)).serve(x))
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: x})[0]
+
+
+def export(name: str, fmt: str, out_dir: str | os.PathLike, weights: str = "pretrained") -> dict:
+    """Export NAME's model to OUT_DIR/NAME (SavedModel folder) or OUT_DIR/NAME.onnx, verified."""
+    import zoo
+
+    spec = _check_exportable(name, fmt)
+    model = zoo.load(name, weights=weights)
+    x = example_inputs(spec)
+    expected = np.asarray(model.predict(x, verbose=0))
+    model(x[:1])  # JAX's exporter needs a model that has been called
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / (name if fmt == "saved_model" else f"{name}.onnx")
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-export-", dir=out_dir))
+    try:
+        artifact = staging / target.name
+        model.export(str(artifact), format=FORMATS[fmt][0], verbose=False)
+        difference = float(np.abs(run_artifact(artifact, fmt, x) - expected).max())
+        if not difference <= TOLERANCE:
+            raise ValueError(
+                f"the {fmt} export of {name} differs from the Keras model by {difference:.2e} "
+                f"(tolerance {TOLERANCE}); nothing was written."
+            )
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(artifact, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {
+        "model": name,
+        "format": fmt,
+        "backend": backend.current(),
+        "path": str(target),
+        "checked_on": int(len(x)),
+        "max_abs_diff": difference,
+    }
+
+
+def weights_bytes(model) -> int:
+    """Size of the model's variables as a .weights.h5 file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.weights.h5"
+        model.save_weights(path)
+        return path.stat().st_size
+
+
+def quantize_int8(name: str, data_dir=None, sample: bool = False) -> dict:
+    """Keras int8 weight quantization of NAME: size and metrics before and after, on one split."""
+    import zoo
+    from zoo import evaluation
+
+    spec = registry.get(name)
+    if spec.task not in ("classification", "binary-classification"):
+        classifiers = [n for n in registry.names() if "classification" in registry.get(n).task]
+        raise ValueError(f"--int8 is measured on classifiers; {name} is {spec.task}. Try {', '.join(classifiers)}.")
+    model = zoo.load(name)
+    before = evaluation.evaluate(name, model=model, data_dir=data_dir, sample=sample)
+    float_bytes = weights_bytes(model)
+    model.quantize("int8")
+    after = evaluation.evaluate(name, model=model, data_dir=data_dir, sample=sample)
+    return {
+        "model": name,
+        "backend": backend.current(),
+        "split": after["split"],
+        "n": after["n"],
+        "float32": {"bytes": float_bytes, "metrics": before["metrics"]},
+        "int8": {"bytes": weights_bytes(model), "metrics": after["metrics"]},
+        "accuracy_delta": after["metrics"]["accuracy"] - before["metrics"]["accuracy"],
+    }
