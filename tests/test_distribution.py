@@ -46,7 +46,8 @@ print(json.dumps({"single": losses(False), "parallel": losses(True)}))
 def run_on_two_devices(backend_name: str) -> dict:
     env = {**os.environ, "KERAS_BACKEND": backend_name}
     env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2").strip()
-    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-c", SCRIPT]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -117,14 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("export", help="a TF SavedModel or ONNX file of a pretrained model, verified")
     p.add_argument("name")
-    p.add_argument("--format", required=True, help="saved_model (tensorflow, jax) or onnx (tensorflow, torch)")
+    p.add_argument(
+        "--format", required=True, help="saved_model (tensorflow, jax) or onnx (tensorflow, torch)"
+    )
     p.add_argument("--out", required=True, help="folder for the artifact")
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("quantize", help="int8 weight quantization: size and accuracy before/after")
     p.add_argument("name")
-    p.add_argument("--int8", action="store_true", required=True, help="Keras int8 quantization (the one mode)")
+    p.add_argument("--int8", action="store_true", required=True, help="Keras int8 quantization")
     p.add_argument("--sample", action="store_true", help="measure on the bundled test sample (offline)")
     p.add_argument("--data-dir")
     p.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # maintainers: into the card

@@ -117,7 +117,9 @@ def quantize_int8(name: str, data_dir=None, sample: bool = False) -> dict:
     spec = registry.get(name)
     if spec.task not in ("classification", "binary-classification"):
         classifiers = [n for n in registry.names() if "classification" in registry.get(n).task]
-        raise ValueError(f"--int8 is measured on classifiers; {name} is {spec.task}. Try {', '.join(classifiers)}.")
+        raise ValueError(
+            f"--int8 is measured on classifiers; {name} is {spec.task}. Try {', '.join(classifiers)}."
+        )
     model = zoo.load(name)
     before = evaluation.evaluate(name, model=model, data_dir=data_dir, sample=sample)
     float_bytes = weights_bytes(model)
