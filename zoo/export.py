@@ -57,7 +57,8 @@ def run_artifact(path: Path, fmt: str, x: np.ndarray) -> np.ndarray:
     if fmt == "saved_model":
         import tensorflow as tf
 
-        return np.asarray(tf.saved_model.load(str(path)).serve(x))
+        loaded = tf.saved_model.load(str(path))  # held: its variables die with it
+        return np.asarray(loaded.serve(x))
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
