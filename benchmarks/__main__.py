@@ -1,0 +1,161 @@
+"""Zoo vs hand-written PyTorch and JAX: training and inference speed per backend, as ratios.
+
+    python -m benchmarks                                   # mnist_mlp and cifar_resnet, full runs
+    python -m benchmarks --models mnist_mlp --quick --json # a minute or two per backend
+
+One process per backend (KERAS_BACKEND is fixed per process) measures the zoo model and the
+hand-written loop of the same family back to back, so each ratio comes from one machine state:
+zoo-on-torch vs raw torch, zoo-on-jax vs raw jax, and zoo-on-tensorflow vs both raw loops (there is
+no hand-written TensorFlow here). Writes docs/BENCHMARKS.md and docs/benchmarks/ratios.png unless
+--json; not a test (speeds depend on the machine; the doc records which one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def run_backend(backend_name: str, models: str, quick: bool) -> dict:
+    print(f"measuring {backend_name} ...", file=sys.stderr, flush=True)
+    command = [sys.executable, "-m", "benchmarks.harness", "--models", models]
+    command += ["--quick"] if quick else []
+    done = subprocess.run(
+        command, env={**os.environ, "KERAS_BACKEND": backend_name}, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.exit(f"benchmark on {backend_name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])["results"]
+
+
+def summary(measured: dict) -> dict:
+    """The stable machine-readable form: per model, per backend, zoo and raw figures."""
+    out: dict = {}
+    for backend_name, models in measured.items():
+        for model, parts in models.items():
+            zoo = parts["zoo"]
+            row = {
+                "zoo_train_sps": zoo["train_sps"],
+                "zoo_infer_ms_b1": zoo["infer_ms_b1_p50"],
+                "zoo_infer_ms_b1_p95": zoo["infer_ms_b1_p95"],
+                "zoo_infer_sps_b256": zoo["infer_sps_b256"],
+            }
+            raws = {k.removeprefix("raw_"): v for k, v in parts.items() if k.startswith("raw_")}
+            for family, raw in raws.items():
+                row[f"raw_{family}_train_sps"] = raw["train_sps"]
+                row[f"raw_{family}_infer_ms_b1"] = raw["infer_ms_b1_p50"]
+                row[f"raw_{family}_infer_ms_b1_p95"] = raw["infer_ms_b1_p95"]
+                row[f"raw_{family}_infer_sps_b256"] = raw["infer_sps_b256"]
+            # "raw" is the same family's loop; TensorFlow has none, so the faster of torch and jax.
+            family = backend_name if backend_name in raws else max(raws, key=lambda f: raws[f]["train_sps"])
+            row["raw"] = family
+            row["raw_train_sps"] = raws[family]["train_sps"]
+            row["raw_infer_ms_b1"] = raws[family]["infer_ms_b1_p50"]
+            out.setdefault(model, {})[backend_name] = row
+    return out
+
+
+def markdown(table: dict, quick: bool) -> str:
+    import keras
+
+    versions = {}
+    for module in ("keras", "tensorflow", "jax", "torch"):
+        try:
+            versions[module] = __import__(module).__version__
+        except ImportError:
+            versions[module] = "not installed"
+    lines = [
+        "# Benchmarks: the zoo vs hand-written PyTorch and JAX",
+        "",
+        f"Measured by `python -m benchmarks{' --quick' if quick else ''}` on {platform.machine()}, "
+        f"{os.cpu_count()} CPU cores, no GPU, Python {platform.python_version()}; "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+        + f" (keras {keras.__version__} runs all three).",
+        "",
+        "Ratios are zoo / hand-written on the same backend family, measured in one process: training",
+        "ratio >= 1 means the zoo is as fast or faster (goal >= 0.9); latency ratio <= 1 means the zoo",
+        "answers as fast or faster (goal <= 1.2). TensorFlow has no hand-written loop here: its rows",
+        "compare with raw torch and raw jax both.",
+        "",
+    ]
+    for model, rows in table.items():
+        lines += [
+            f"## {model}",
+            "",
+            "| backend | vs | zoo train (samples/s) | raw train | train ratio | zoo batch-1 p50 (ms) | "
+            "raw batch-1 p50 | latency ratio | zoo batch-256 (samples/s) | raw batch-256 |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for backend_name, row in rows.items():
+            for family in ("torch", "jax"):
+                if f"raw_{family}_train_sps" not in row:
+                    continue
+                raw_train = row[f"raw_{family}_train_sps"]
+                raw_ms = row[f"raw_{family}_infer_ms_b1"]
+                lines.append(
+                    f"| {backend_name} | raw {family} | {row['zoo_train_sps']:,.0f} | {raw_train:,.0f} | "
+                    f"{row['zoo_train_sps'] / raw_train:.2f} | {row['zoo_infer_ms_b1']:.2f} | {raw_ms:.2f} | "
+                    f"{row['zoo_infer_ms_b1'] / raw_ms:.2f} | {row['zoo_infer_sps_b256']:,.0f} | "
+                    f"{row[f'raw_{family}_infer_sps_b256']:,.0f} |"
+                )
+        fastest = max(rows, key=lambda b: rows[b]["zoo_train_sps"])
+        lines += ["", f"Fastest backend for training {model} here: **{fastest}**.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(table: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(table), figsize=(5.5 * len(table), 4), squeeze=False)
+    for ax, (model, rows) in zip(axes[0], table.items(), strict=True):
+        labels, train, latency = [], [], []
+        for backend_name, row in rows.items():
+            for family in ("torch", "jax"):
+                if f"raw_{family}_train_sps" in row:
+                    labels.append(f"{backend_name}\nvs raw {family}")
+                    train.append(row["zoo_train_sps"] / row[f"raw_{family}_train_sps"])
+                    latency.append(row["zoo_infer_ms_b1"] / row[f"raw_{family}_infer_ms_b1"])
+        positions = range(len(labels))
+        ax.bar([p - 0.2 for p in positions], train, 0.4, label="training speed ratio (>= 0.9 goal)")
+        ax.bar([p + 0.2 for p in positions], latency, 0.4, label="batch-1 latency ratio (<= 1.2 goal)")
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_xticks(list(positions), labels, fontsize=8)
+        ax.set_title(f"{model}: zoo / hand-written")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="mnist_mlp,cifar_resnet")
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--quick", action="store_true", help="fewer steps: a minute or two per backend")
+    parser.add_argument("--json", action="store_true", help="print the summary JSON, write no files")
+    parser.add_argument("--out", default="docs", help="folder for BENCHMARKS.md (and benchmarks/ratios.png)")
+    args = parser.parse_args()
+    measured = {b: run_backend(b, args.models, args.quick) for b in args.backends.split(",")}
+    table = summary(measured)
+    if args.json:
+        print(json.dumps(table))
+        return
+    out = Path(args.out)
+    (out / "BENCHMARKS.md").write_text(markdown(table, args.quick))
+    bar_chart(table, out / "benchmarks" / "ratios.png")
+    (out / "benchmarks" / "raw.json").write_text(json.dumps(measured, indent=1) + "\n")
+    print((out / "BENCHMARKS.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

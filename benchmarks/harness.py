@@ -1,0 +1,123 @@
+"""Measure one backend in this process: the zoo model (Keras on KERAS_BACKEND) and the
+hand-written loop(s) of the same family, on the same batches, one after the other.
+
+    KERAS_BACKEND=torch python -m benchmarks.harness --models mnist_mlp [--quick]
+
+Prints one JSON object: {model: {"zoo": {...}, "raw_torch": {...}, ...}}. Training: steady-state
+samples/s over the second pass of `steps` batches (the first pays for compilation and warm-up);
+the zoo trains with `fit` on numpy arrays, as a user does; the raw loops iterate over tensors
+prepared in advance. Inference: batch-1 latency (p50, p95 of 50 calls after 5 warm-up calls,
+`predict_on_batch` for the zoo) and batch-256 samples/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+# (batch size, training steps per timed pass: quick, full) per model; batches are the recipes'.
+SETTINGS = {"mnist_mlp": (128, 60, 300), "cifar_resnet": (512, 2, 4)}
+RAW_FAMILIES = {"torch": ("torch",), "jax": ("jax",), "tensorflow": ("torch", "jax")}
+
+
+def batches(model_name: str, steps: int, batch: int):
+    """Real sample images repeated to `steps` batches, with their labels."""
+    from zoo import datasets, registry
+
+    x, y = datasets.load_sample(registry.get(model_name).dataset)
+    reps = -(-steps * batch // len(x))
+    x = np.concatenate([x] * reps)[: steps * batch].astype("float32")
+    y = np.concatenate([y] * reps)[: steps * batch]
+    if x.ndim == 3:
+        x = x[..., None]
+    return x, y
+
+
+def latency(call, x, calls: int = 50) -> dict:
+    for _ in range(5):
+        call(x)
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call(x)
+        times.append((time.perf_counter() - started) * 1000)
+    p50, p95 = np.percentile(times, [50, 95])
+    return {"infer_ms_b1_p50": float(p50), "infer_ms_b1_p95": float(p95)}
+
+
+def throughput(call, x, repeats: int = 5) -> float:
+    call(x)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        call(x)
+    return repeats * len(x) / (time.perf_counter() - started)
+
+
+def measure_zoo(model_name: str, x, y, batch: int) -> dict:
+    import keras
+
+    from zoo import registry
+
+    spec = registry.get(model_name)
+    model = spec.build(spec.config)
+    model.compile(optimizer=spec.recipe.optimizer(10_000), loss=spec.recipe.loss(), **spec.compile_options)
+    passes = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            passes.append(time.perf_counter() - self.started)
+
+    model.fit(x, y, batch_size=batch, epochs=2, shuffle=False, verbose=0, callbacks=[Timer()])
+    return {
+        "train_sps": len(x) / passes[1],
+        **latency(model.predict_on_batch, x[:1]),
+        "infer_sps_b256": throughput(model.predict_on_batch, x[:256]),
+    }
+
+
+def measure_raw(family: str, model_name: str, x, y, batch: int) -> dict:
+    if family == "torch":
+        from benchmarks.raw_torch import Runner
+    else:
+        from benchmarks.raw_jax import Runner
+    runner = Runner(model_name)
+    prepared = [runner.tensors(x[i : i + batch], y[i : i + batch]) for i in range(0, len(x), batch)]
+    for _ in range(2):  # the first pass compiles and warms up
+        started = time.perf_counter()
+        for xb, yb in prepared:
+            loss = runner.train_step(xb, yb)
+        float(loss)  # wait for the last step (JAX dispatches asynchronously)
+        elapsed = time.perf_counter() - started
+    return {
+        "train_sps": len(x) / elapsed,
+        **latency(runner.infer, runner.tensors(x[:1])),
+        "infer_sps_b256": throughput(runner.infer, runner.tensors(x[:256])),
+    }
+
+
+def main() -> None:
+    import keras
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="mnist_mlp")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    backend_name = keras.backend.backend()
+    results = {}
+    for model_name in args.models.split(","):
+        batch, quick_steps, full_steps = SETTINGS[model_name]
+        x, y = batches(model_name, quick_steps if args.quick else full_steps, batch)
+        results[model_name] = {"zoo": measure_zoo(model_name, x, y, batch)}
+        for family in RAW_FAMILIES[backend_name]:
+            results[model_name][f"raw_{family}"] = measure_raw(family, model_name, x, y, batch)
+    print(json.dumps({"backend": backend_name, "results": results}))
+
+
+if __name__ == "__main__":
+    main()
