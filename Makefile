@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BACKENDS := tensorflow jax torch
 export ZOO_DATA_DIR ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets),)
 
-.PHONY: install demo test lint docs clean
+.PHONY: install demo test lint docs bench clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,11 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check zoo tests examples tools benchmarks applications
+
+# Zoo vs hand-written torch/jax loops on every backend -> docs/BENCHMARKS.md (minutes; not a test).
+bench: install
+	$(PY) -m benchmarks
+	$(PY) benchmarks/cifar_speed.py --out docs/benchmarks
 
 # docs/MODELS.md is generated from the registry and the manifest's measured metrics.
 docs: install
