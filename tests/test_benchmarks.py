@@ -12,9 +12,9 @@ from benchmarks import harness
 
 def keras_size(name: str) -> int:
     """Weights of the zoo model, without the fixed input-standardization constants."""
-    model = zoo.registry.get(name).build(zoo.registry.get(name).config)
-    skip = {"standardize", "normalize"}
-    return sum(int(np.prod(v.shape)) for layer in model.layers if layer.name not in skip for v in layer.weights)
+    spec = zoo.registry.get(name)
+    layers = [layer for layer in spec.build(spec.config).layers if layer.name != "standardize"]
+    return sum(int(np.prod(v.shape)) for layer in layers for v in layer.weights)
 
 
 def raw_size(family: str, name: str) -> int:
