@@ -46,6 +46,7 @@ def summary(measured: dict) -> dict:
                 "zoo_infer_ms_b1": zoo["infer_ms_b1_p50"],
                 "zoo_infer_ms_b1_p95": zoo["infer_ms_b1_p95"],
                 "zoo_infer_sps_b256": zoo["infer_sps_b256"],
+                "zoo_predict_on_batch_ms_b1": zoo["predict_on_batch_ms_b1"],
             }
             raws = {k.removeprefix("raw_"): v for k, v in parts.items() if k.startswith("raw_")}
             for family, raw in raws.items():
@@ -106,7 +107,13 @@ def markdown(table: dict, quick: bool) -> str:
                     f"{row[f'raw_{family}_infer_sps_b256']:,.0f} |"
                 )
         fastest = max(rows, key=lambda b: rows[b]["zoo_train_sps"])
-        lines += ["", f"Fastest backend for training {model} here: **{fastest}**.", ""]
+        keras_latency = ", ".join(f"{b} {r['zoo_predict_on_batch_ms_b1']:.2f} ms" for b, r in rows.items())
+        lines += [
+            "",
+            f"Fastest backend for training {model} here: **{fastest}**. Zoo latency is `zoo.predictor`; "
+            f"Keras's `model.predict_on_batch` at batch 1 for comparison: {keras_latency}.",
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 

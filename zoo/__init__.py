@@ -4,12 +4,13 @@
     zoo.list_models()              # every registered model
     model = zoo.load("mnist_mlp")  # keras.Model with pretrained, sha256-checked weights
     zoo.card("mnist_mlp")          # what it is, how it was trained, what it measured
+    fast = zoo.predictor(model)    # compiled numpy -> numpy inference for single requests
 
 The backend comes from KERAS_BACKEND (default: tensorflow), as in Keras itself.
 """
 
 from zoo import datasets
-from zoo.models_api import card, list_models, load
+from zoo.models_api import card, list_models, load, predictor
 
-__all__ = ["card", "datasets", "list_models", "load"]
+__all__ = ["card", "datasets", "list_models", "load", "predictor"]
 __version__ = "0.1.0"
