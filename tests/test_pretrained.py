@@ -64,3 +64,12 @@ def test_linear_regression_matches_closed_form_least_squares(backend_name, recor
     metrics = result["metrics"]
     assert abs(metrics["mse"] - metrics["ols_mse"]) <= 1e-3 * metrics["ols_mse"]
     assert metrics["mse"] == pytest.approx(recorded("linear_regression", backend_name)["mse"], rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["mnist_mlp", "pneumonia_resnet"])
+def test_predictor_gives_predict_outputs(name):
+    model = zoo.load(name)
+    x, _ = zoo.datasets.load_sample(zoo.registry.get(name).dataset)
+    fast = zoo.predictor(model)
+    np.testing.assert_allclose(fast(x[:1]), evaluation.predict(model, x[:1]), atol=1e-5)
+    np.testing.assert_allclose(fast(x[:64]), evaluation.predict(model, x[:64]), atol=1e-5)
