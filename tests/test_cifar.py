@@ -125,7 +125,7 @@ def test_cifar_resnet_trains_on_a_tiny_copy(tmp_path, tiny_cifar_dir):
         verbose=0,
     )
     assert np.isfinite(result["history"]["loss"][0]) and "val_accuracy" in result["history"]
-    assert result["test"]["split"] == "test" and result["test"]["n"] == 50
+    assert result["test"]["split"] == "test[:50]" and result["test"]["n"] == 50  # 50 of 10,000 here
 
 
 @pytest.mark.parametrize("name", CIFAR_MODELS)

@@ -98,12 +98,14 @@ def evaluate(
             x, y = x[:limit], (None if y is None else y[:limit])
     else:
         x, y = datasets.load(spec.dataset, split, data_dir=data_dir, limit=limit)
-    return {
+        if limit is None:
+            split = datasets.split_label(spec.dataset, split, len(x))
+    result = {
         "model": name,
         "backend": backend.current(),
         "dataset": spec.dataset,
         "split": split,
         "n": int(len(x)) - (spec.task == "language-modeling"),  # text: every character but the first
-        "tta": tta,
         "metrics": metrics_of(spec, model, x, y, data_dir=data_dir, tta=tta),
     }
+    return {**result, "tta": True} if tta else result

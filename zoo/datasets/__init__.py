@@ -15,7 +15,7 @@ _LOADERS = {
     for m in (mnist, cifar10, cifar10.catdog, diabetes, pneumoniamnist, breastmnist, tinyshakespeare)
 }
 
-__all__ = ["DatasetNotFound", "available", "load", "load_sample", "splits"]
+__all__ = ["DatasetNotFound", "available", "load", "load_sample", "split_label", "splits"]
 
 
 def available() -> list[str]:
@@ -28,6 +28,12 @@ def splits(name: str) -> tuple[str, ...]:
     if name not in _LOADERS:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(available())}.")
     return _LOADERS[name].SPLITS
+
+
+def split_label(name: str, split: str, n: int) -> str:
+    """The split's name, as "test[:1000]" where only the first n of a larger official split exist."""
+    full = getattr(_LOADERS[name], "FULL_SIZES", {}).get(split)
+    return f"{split}[:{n}]" if full is not None and n < full else split
 
 
 def load(name: str, split: str = "test", data_dir=None, limit: int | None = None):

@@ -18,6 +18,7 @@ NAME = "cifar10"
 FILENAME = "train_0.npz"
 SPLITS = ("train", "val", "test")
 LABELS = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+FULL_SIZES = {"test": 10_000}  # offline only the first 1,000 test images exist: "test[:1000]"
 VAL_SIZE = 5_000  # of the 50,000; smaller copies of the data (tests) hold out a tenth
 
 
@@ -62,6 +63,7 @@ class CatDog:
     NAME = "cifar10_catdog"
     SPLITS = SPLITS
     LABELS = ("cat", "dog")
+    FULL_SIZES = {"test": 2_000}  # 1,000 cats and 1,000 dogs in the official test split
     CLASSES = (3, 5)  # cat, dog in CIFAR-10's label order
 
     def load(self, split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
