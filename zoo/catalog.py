@@ -30,6 +30,7 @@ def rows(pattern: str = "*") -> list[dict]:
                 "params": count_params(spec),
                 "weights_bytes": record.get("bytes"),
                 "metrics": {b: m["metrics"] for b, m in record.get("metrics", {}).items()},
+                "tta": {b: m["tta"]["metrics"] for b, m in record.get("metrics", {}).items() if "tta" in m},
                 "description": spec.description,
             }
         )
@@ -42,6 +43,8 @@ def _headline(row: dict, backend_name: str) -> str:
         return "-"
     key = _HEADLINE[row["task"]]
     value = metrics[key]
+    if key == "accuracy" and backend_name in row.get("tta", {}):
+        return f"{value:.2%} (TTA {row['tta'][backend_name]['accuracy']:.2%})"
     if key in ("accuracy", "class_agreement"):
         return f"{value:.2%}" if key == "accuracy" else f"agree {value:.1%}"
     if key == "val_loss":
@@ -99,6 +102,17 @@ def card_text(card: dict) -> str:
     for backend_name, result in card["metrics"].items():
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
         lines.append(f"  {backend_name:<11} {shown}  ({result['split']}, n={result['n']})")
+        if "tta" in result:
+            tta = ", ".join(f"{k} {v:.4f}" for k, v in result["tta"]["metrics"].items())
+            lines.append(f"  {'':<11} {tta}  (with left-right flip TTA)")
+    if card.get("int8"):
+        lines.append("int8 (measured by `zoo quantize --int8` per backend)")
+        for backend_name, q in card["int8"].items():
+            lines.append(
+                f"  {backend_name:<11} {q['float32']['bytes'] / 1e6:.2f} MB -> {q['int8']['bytes'] / 1e6:.2f} MB, "
+                f"accuracy {q['float32']['metrics']['accuracy']:.4f} -> {q['int8']['metrics']['accuracy']:.4f} "
+                f"({q['split']}, n={q['n']})"
+            )
     recipe = card["recipe"]
     lines.append("recipe")
     lines += [f"  {k}: {v}" for k, v in recipe.items() if v is not None]
