@@ -108,9 +108,10 @@ def card_text(card: dict) -> str:
     if card.get("int8"):
         lines.append("int8 (measured by `zoo quantize --int8` per backend)")
         for backend_name, q in card["int8"].items():
+            before, after = q["float32"], q["int8"]
             lines.append(
-                f"  {backend_name:<11} {q['float32']['bytes'] / 1e6:.2f} MB -> {q['int8']['bytes'] / 1e6:.2f} MB, "
-                f"accuracy {q['float32']['metrics']['accuracy']:.4f} -> {q['int8']['metrics']['accuracy']:.4f} "
+                f"  {backend_name:<11} {before['bytes'] / 1e6:.2f} MB -> {after['bytes'] / 1e6:.2f} MB, "
+                f"accuracy {before['metrics']['accuracy']:.4f} -> {after['metrics']['accuracy']:.4f} "
                 f"({q['split']}, n={q['n']})"
             )
     recipe = card["recipe"]
