@@ -64,7 +64,8 @@ def measure_zoo(model_name: str, x, y, batch: int) -> dict:
 
     spec = registry.get(model_name)
     model = spec.build(spec.config)
-    model.compile(optimizer=spec.recipe.optimizer(10_000), loss=spec.recipe.loss(), **spec.compile_options)
+    options = spec.compile_options.get(keras.backend.backend(), {})  # what `zoo train` uses
+    model.compile(optimizer=spec.recipe.optimizer(10_000), loss=spec.recipe.loss(), **options)
     passes = []
 
     class Timer(keras.callbacks.Callback):

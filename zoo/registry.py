@@ -48,7 +48,8 @@ class ModelSpec:
     recipe: Any  # a Recipe for the shared fit, or the dataclass of a custom trainer's arguments
     trainer: Callable | None = None  # a custom training loop (RL); None: training.train's fit
     evaluator: Callable | None = None  # (model, episodes, seed) -> metrics, for tasks without a test split
-    # Extra keras compile() options for training, chosen from benchmarks/ (docs/BENCHMARKS.md).
+    # Extra keras compile() options for training per backend name, chosen from measurements
+    # (docs/BENCHMARKS.md), e.g. {"jax": {"steps_per_execution": 10}}.
     compile_options: dict = field(default_factory=dict)
     license: str = "Apache-2.0 (code and weights)"
     references: tuple[str, ...] = ()

@@ -202,7 +202,7 @@ def train(
             optimizer=recipe.optimizer(len(data) * epochs),
             loss=recipe.loss(),
             metrics=recipe.metrics(),
-            **spec.compile_options,
+            **spec.compile_options.get(backend.current(), {}),
         )
         history: dict = {}
         initial_epoch = 0
