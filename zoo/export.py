@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,17 @@ def weights_bytes(model) -> int:
         return path.stat().st_size
 
 
+QUANTIZABLE = ("Dense", "EinsumDense", "Embedding")
+
+
+def quantizable_share(model) -> float:
+    """The share of a model's weights in the layer types Keras's int8 mode quantizes."""
+
+    quantizable = [layer for layer in model.layers if type(layer).__name__ in QUANTIZABLE]
+    inside = sum(int(np.prod(v.shape)) for layer in quantizable for v in layer.weights)
+    return inside / max(1, model.count_params())
+
+
 def quantize_int8(name: str, data_dir=None, sample: bool = False) -> dict:
     """Keras int8 weight quantization of NAME: size and metrics before and after, on one split."""
     import zoo
@@ -122,9 +134,17 @@ def quantize_int8(name: str, data_dir=None, sample: bool = False) -> dict:
             f"--int8 is measured on classifiers; {name} is {spec.task}. Try {', '.join(classifiers)}."
         )
     model = zoo.load(name)
+    share = quantizable_share(model)
+    if share < 0.1:
+        raise ValueError(
+            f"{name} keeps only {share:.1%} of its weights in Dense, EinsumDense or Embedding layers, the "
+            f"ones Keras's int8 mode quantizes (not Conv2D): there is nothing to gain."
+        )
     before = evaluation.evaluate(name, model=model, data_dir=data_dir, sample=sample)
     float_bytes = weights_bytes(model)
-    model.quantize("int8")
+    with warnings.catch_warnings():  # Keras warns once per layer type it leaves in float
+        warnings.filterwarnings("ignore", message=".*does not have a `quantize` method")
+        model.quantize("int8")
     after = evaluation.evaluate(name, model=model, data_dir=data_dir, sample=sample)
     return {
         "model": name,
