@@ -47,7 +47,7 @@ shown = np.concatenate([np.flatnonzero(y == c)[: 20 // len(labels)] for c in ran
 p = probabilities(x[shown])
 columns = 10
 rows = int(np.ceil(len(shown) / columns))
-fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.3, rows * 1.55))
+fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.3, rows * 1.95))
 for ax, image, truth, probs in zip(axes.flat, x[shown], y[shown], p, strict=False):
     guess = int(probs.argmax())
     ax.imshow(image)
