@@ -82,7 +82,16 @@ def export(name: str, fmt: str, out_dir: str | os.PathLike, weights: str = "pret
     try:
         artifact = staging / target.name
         model.export(str(artifact), format=FORMATS[fmt][0], verbose=False)
-        difference = float(np.abs(run_artifact(artifact, fmt, x) - expected).max())
+        try:
+            outputs = run_artifact(artifact, fmt, x)
+        except Exception as exc:  # noqa: BLE001  the converter wrote a file its runtime rejects
+            others = [b for b in FORMATS[fmt][1] if b != backend.current()]
+            reason = str(exc).splitlines()[0][:200]
+            raise ValueError(
+                f"the {fmt} file Keras wrote for {name} on {backend.current()} does not run ({reason}); "
+                f"nothing was written; try --backend {' or '.join(others) or 'another'}."
+            ) from None
+        difference = float(np.abs(outputs - expected).max())
         if not difference <= TOLERANCE:
             raise ValueError(
                 f"the {fmt} export of {name} differs from the Keras model by {difference:.2e} "
