@@ -22,39 +22,42 @@ FULL_SIZES = {"test": 10_000}  # offline only the first 1,000 test images exist:
 VAL_SIZE = 5_000  # of the 50,000; smaller copies of the data (tests) hold out a tenth
 
 
-def _local(data_dir):
+def _local(split: str, data_dir) -> tuple[np.ndarray, np.ndarray] | None:
+    """The local files of one split only: test never reads the five training batches."""
     first = local_file(NAME, FILENAME, data_dir)
     if first is None:
         return None
     folder = first.parent
-    train = [np.load(folder / f"train_{i}.npz") for i in range(5)]
-    x_train = np.concatenate([t["x_train"] for t in train])
-    y_train = np.concatenate([t["y_train"] for t in train])
-    test_file = folder / "test.npz" if (folder / "test.npz").is_file() else folder / "test_first1000.npz"
-    with np.load(test_file) as test:
-        return x_train, y_train, test["x_test"], test["y_test"]
+    if split == "test":
+        test_file = folder / "test.npz" if (folder / "test.npz").is_file() else folder / "test_first1000.npz"
+        with np.load(test_file) as test:
+            return test["x_test"], test["y_test"]
+    images, labels = [], []
+    for i in range(5):
+        with np.load(folder / f"train_{i}.npz") as batch:
+            images.append(batch["x_train"])
+            labels.append(batch["y_train"])
+    return np.concatenate(images), np.concatenate(labels)
 
 
-def _online():
+def _online(split: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         import keras
 
-        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+        train, test = keras.datasets.cifar10.load_data()
     except Exception as exc:  # no network, proxy, corrupt cache: all mean "not here"
         raise missing(NAME, FILENAME, f"{type(exc).__name__}: {exc}") from None
-    return x_train, y_train, x_test, y_test
+    return test if split == "test" else train
 
 
 def load(split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 (N, 32, 32, 3), labels uint8 (N,)) of one split."""
-    x_train, y_train, x_test, y_test = _local(data_dir) or _online()
-    y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)
-    cut = len(x_train) - min(VAL_SIZE, len(x_train) // 10)
-    if split == "train":
-        return x_train[:cut], y_train[:cut]
-    if split == "val":
-        return x_train[cut:], y_train[cut:]
-    return x_test, y_test
+    x, y = _local(split, data_dir) or _online(split)
+    y = y.reshape(-1)
+    if split == "test":
+        return x, y
+    cut = len(x) - min(VAL_SIZE, len(x) // 10)  # train and val split the official training images
+    return (x[:cut], y[:cut]) if split == "train" else (x[cut:], y[cut:])
 
 
 class CatDog:
