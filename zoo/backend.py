@@ -154,6 +154,15 @@ def data_parallel():
         )
 
 
+def run_saved_model(path, x):
+    """The `serve` outputs of a TF SavedModel (TensorFlow reads it whatever the Keras backend)."""
+    import numpy as np
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(path))  # held: its variables die with it
+    return np.asarray(loaded.serve(x))
+
+
 def input_gradient(fn, x):
     """d sum(fn(x)) / dx as a numpy array of x's shape: gradients with respect to an input.
 

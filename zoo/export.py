@@ -56,10 +56,7 @@ def _check_exportable(name: str, fmt: str):
 def run_artifact(path: Path, fmt: str, x: np.ndarray) -> np.ndarray:
     """The outputs of an exported artifact, loaded the way a deployment would load it."""
     if fmt == "saved_model":
-        import tensorflow as tf
-
-        loaded = tf.saved_model.load(str(path))  # held: its variables die with it
-        return np.asarray(loaded.serve(x))
+        return backend.run_saved_model(path, x)
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
