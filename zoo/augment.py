@@ -18,8 +18,6 @@ def random_shift(max_shift: int, mode: str = "constant"):
 
     def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, height, width = x.shape[:3]
-        if mode == "constant":  # the grayscale recipes' historic layout: the channel axis dropped
-            x = x.reshape(n, height, width)
         border = ((0, 0), (max_shift, max_shift), (max_shift, max_shift)) + ((0, 0),) * (x.ndim - 3)
         padded = np.pad(x, border, mode=mode)
         dy = rng.integers(0, 2 * max_shift + 1, size=n)
