@@ -73,24 +73,11 @@ def evaluate(
         model = load(name)
     if spec.evaluator is not None:  # an agent: measured on seeded episodes, not a dataset split
         episodes = limit or 100
-        return {
-            "model": name,
-            "backend": backend.current(),
-            "dataset": spec.dataset,
-            "split": "greedy episodes",
-            "n": episodes,
-            "metrics": spec.evaluator(model, episodes=episodes, seed=seed),
-        }
+        return _record(spec, "greedy episodes", episodes, spec.evaluator(model, episodes=episodes, seed=seed))
     if spec.task == "generation":  # samples drawn from the model, compared with the real test split
         n = limit or 10_000
-        return {
-            "model": name,
-            "backend": backend.current(),
-            "dataset": spec.dataset,
-            "split": "generated vs test",
-            "n": n,
-            "metrics": spec.extra["score"](model, n=n, seed=seed, data_dir=data_dir),
-        }
+        scores = spec.extra["score"](model, n=n, seed=seed, data_dir=data_dir)
+        return _record(spec, "generated vs test", n, scores)
     if sample:
         x, y = datasets.load_sample(spec.dataset)
         split = "val-sample" if y is None else "test-sample"
@@ -100,12 +87,18 @@ def evaluate(
         x, y = datasets.load(spec.dataset, split, data_dir=data_dir, limit=limit)
         if limit is None:
             split = datasets.split_label(spec.dataset, split, len(x))
-    result = {
-        "model": name,
+    n = int(len(x)) - (spec.task == "language-modeling")  # text: every character but the first
+    result = _record(spec, split, n, metrics_of(spec, model, x, y, data_dir=data_dir, tta=tta))
+    return {**result, "tta": True} if tta else result
+
+
+def _record(spec, split: str, n: int, metrics: dict) -> dict:
+    """The machine-readable result of `zoo eval --json` (its keys are a stable interface)."""
+    return {
+        "model": spec.name,
         "backend": backend.current(),
         "dataset": spec.dataset,
         "split": split,
-        "n": int(len(x)) - (spec.task == "language-modeling"),  # text: every character but the first
-        "metrics": metrics_of(spec, model, x, y, data_dir=data_dir, tta=tta),
+        "n": n,
+        "metrics": metrics,
     }
-    return {**result, "tta": True} if tta else result
