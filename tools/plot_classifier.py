@@ -32,10 +32,7 @@ model = zoo.load(args.name)
 
 def probabilities(x: np.ndarray) -> np.ndarray:
     logits = evaluation.predict_flip_tta(model, x) if args.tta else evaluation.predict(model, x)
-    if logits.shape[-1] == 1:  # binary: one logit for label 1
-        logits = np.concatenate([np.zeros_like(logits), logits], axis=-1)
-    exp = np.exp(logits - logits.max(-1, keepdims=True))
-    return exp / exp.sum(-1, keepdims=True)
+    return evaluation.class_probabilities(logits)
 
 
 out = Path(args.out)

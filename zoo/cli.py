@@ -206,14 +206,10 @@ def _cmd_predict(args) -> int:
     outputs = evaluation.predict(model, x)
     names = spec.extra.get("labels")
     results = []
-    for i, (source, out) in enumerate(zip(sources, outputs, strict=True)):
-        if spec.task in ("classification", "binary-classification"):
-            if (
-                spec.task == "binary-classification"
-            ):  # one logit z: softmax([0, z]) = [1 - sigmoid(z), sigmoid(z)]
-                out = np.array([0.0, float(out.reshape(-1)[0])])
-            probs = np.exp(out - out.max())
-            probs /= probs.sum()
+    classifier = spec.task in ("classification", "binary-classification")
+    probabilities = evaluation.class_probabilities(outputs) if classifier else outputs
+    for i, (source, out, probs) in enumerate(zip(sources, outputs, probabilities, strict=True)):
+        if classifier:
             top = np.argsort(-probs)[: args.top]
             results.append(
                 {

@@ -20,6 +20,15 @@ def ordinary_least_squares_mse(x_train, y_train, x_test, y_test) -> float:
     return float(np.mean((prediction - y_test) ** 2))
 
 
+def class_probabilities(logits: np.ndarray) -> np.ndarray:
+    """Softmax per row; a single logit z (binary models) gives [1 - sigmoid(z), sigmoid(z)]."""
+    logits = np.asarray(logits, dtype="float64")
+    if logits.shape[-1] == 1:  # softmax([0, z]) = [1 - sigmoid(z), sigmoid(z)]
+        logits = np.concatenate([np.zeros_like(logits), logits], axis=-1)
+    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
 def predict_flip_tta(model, x: np.ndarray) -> np.ndarray:
     """Test-time augmentation: the mean of the outputs on the images and on their mirror images."""
     return (predict(model, x) + predict(model, x[:, :, ::-1])) / 2
