@@ -21,6 +21,7 @@ INPUT = {
     "resize": "always",  # files are scaled to 32x32 without --resize: photos rarely come that small
 }
 
+LICENSE = "Apache-2.0 (code and weights); data: CIFAR-10 (Krizhevsky 2009)"
 OUTPUT = "10 logits in the order of zoo.datasets.cifar10.LABELS (softmax gives probabilities)"
 
 

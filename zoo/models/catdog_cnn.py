@@ -50,7 +50,7 @@ SPEC = register(
             ],
             notes="the plain recipe: Adam 1e-3, binary cross-entropy, no augmentation, 10 epochs",
         ),
-        license="Apache-2.0 (code and weights); data: CIFAR-10 (Krizhevsky 2009)",
+        license=_cifar.LICENSE,
         references=("Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images",),
         extra={"labels": ("cat", "dog"), "positive_label": 1, "flip_tta": True},
     )

@@ -47,7 +47,7 @@ SPEC = register(
             metrics=_cifar.accuracy,
             notes="the plain recipe: Adam 1e-3, no augmentation, no regularization, 20 epochs",
         ),
-        license="Apache-2.0 (code and weights); data: CIFAR-10 (Krizhevsky 2009)",
+        license=_cifar.LICENSE,
         references=("Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images",),
         extra={"labels": _cifar.LABELS, "flip_tta": True},
     )

@@ -85,7 +85,7 @@ SPEC = register(
             "reflect translations; label smoothing 0.2; Nesterov SGD 0.9, one-cycle to 0.4 at 25%, "
             "decoupled weight decay 5e-3; evaluated with and without flip TTA",
         ),
-        license="Apache-2.0 (code and weights); data: CIFAR-10 (Krizhevsky 2009)",
+        license=_cifar.LICENSE,
         references=(
             "Jordan 2024, 94% on CIFAR-10 in 3.29 Seconds on a Single GPU (arXiv:2404.00498)",
             "Page 2018, How to train your ResNet (DAWNBench, myrtle.ai)",
