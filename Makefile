@@ -32,7 +32,7 @@ lint: install
 # Zoo vs hand-written torch/jax loops on every backend -> docs/BENCHMARKS.md (minutes; not a test).
 bench: install
 	$(PY) -m benchmarks
-	$(PY) benchmarks/cifar_speed.py --out docs/benchmarks
+	$(PY) -m benchmarks.cifar_speed --out docs/benchmarks
 
 # docs/MODELS.md is generated from the registry and the manifest's measured metrics.
 docs: install

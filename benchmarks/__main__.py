@@ -16,23 +16,16 @@ import argparse
 import json
 import os
 import platform
-import subprocess
-import sys
 from pathlib import Path
+
+from benchmarks.per_backend import measure
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def run_backend(backend_name: str, models: str, quick: bool) -> dict:
-    print(f"measuring {backend_name} ...", file=sys.stderr, flush=True)
-    command = [sys.executable, "-m", "benchmarks.harness", "--models", models]
-    command += ["--quick"] if quick else []
-    done = subprocess.run(
-        command, env={**os.environ, "KERAS_BACKEND": backend_name}, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        sys.exit(f"benchmark on {backend_name} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])["results"]
+    args = ["-m", "benchmarks.harness", "--models", models] + (["--quick"] if quick else [])
+    return measure(backend_name, args)["results"]
 
 
 def summary(measured: dict) -> dict:

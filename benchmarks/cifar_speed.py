@@ -1,6 +1,6 @@
 """cifar_cnn and cifar_resnet speed on each backend: training images/s and inference latency.
 
-    python benchmarks/cifar_speed.py --out docs/benchmarks [--steps 4]
+    python -m benchmarks.cifar_speed --out docs/benchmarks [--steps 4]
 
 Each backend runs in its own process (KERAS_BACKEND is fixed per process). Training: the
 recipe's optimizer, loss and batch size, `train_on_batch` on real CIFAR-10 sample images, two
@@ -11,12 +11,11 @@ records the machine it ran on.
 """
 
 import argparse
-import json
 import os
 import platform
-import subprocess
-import sys
 from pathlib import Path
+
+from benchmarks.per_backend import measure
 
 MEASURE = """
 import json, sys, time
@@ -73,18 +72,9 @@ parser.add_argument("--out", default="runs/benchmarks")
 parser.add_argument("--steps", type=int, default=4, help="timed training steps per model and backend")
 args = parser.parse_args()
 
-rows = []
-for name in ("tensorflow", "jax", "torch"):
-    print(f"measuring {name} ...", file=sys.stderr, flush=True)
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(args.steps)],
-        env={**os.environ, "KERAS_BACKEND": name},
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        sys.exit(f"{name} failed:\n{done.stderr[-3000:]}")
-    rows += json.loads(done.stdout.strip().splitlines()[-1])
+rows = [
+    row for name in ("tensorflow", "jax", "torch") for row in measure(name, ["-c", MEASURE, str(args.steps)])
+]
 
 lines = [
     "CIFAR-10 training and inference speed per backend (train_on_batch / predict_on_batch, float32).",

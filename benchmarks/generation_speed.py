@@ -1,6 +1,6 @@
 """char_gpt decoding speed, cached vs uncached, on each backend: a markdown ratio table.
 
-    python benchmarks/generation_speed.py --out docs/benchmarks --new 200
+    python -m benchmarks.generation_speed --out docs/benchmarks --new 200
 
 Each backend runs in its own process (KERAS_BACKEND is fixed per process); each measures greedy
 decoding of `--new` characters after a 64-character prompt, after one warm-up run that pays
@@ -8,12 +8,11 @@ for compilation. Not a test: speeds depend on the machine; the table records whe
 """
 
 import argparse
-import json
 import os
 import platform
-import subprocess
-import sys
 from pathlib import Path
+
+from benchmarks.per_backend import measure
 
 MEASURE = """
 import json, sys, time
@@ -37,16 +36,7 @@ parser.add_argument("--out", default="runs/benchmarks")
 parser.add_argument("--new", type=int, default=200, help="characters generated per measurement")
 args = parser.parse_args()
 
-rows = []
-for name in ("tensorflow", "jax", "torch"):
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(args.new)],
-        env={**os.environ, "KERAS_BACKEND": name},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+rows = [measure(name, ["-c", MEASURE, str(args.new)]) for name in ("tensorflow", "jax", "torch")]
 
 lines = [
     f"char_gpt greedy decoding, {args.new} new characters after a 64-character prompt, batch 1.",
