@@ -29,6 +29,11 @@ outputs["char_gpt_greedy"] = np.array(list("".join(generation.generate(lm, "ROME
 gan = zoo.load("dcgan_mnist")
 noise = np.random.default_rng(0).standard_normal((50, gan.latent)).astype("float32")
 outputs["dcgan_mnist"] = np.asarray(gan.predict([noise, np.arange(50) % 10], verbose=0))
+from zoo.datasets import anime
+rated = anime.load_sample().train
+users = np.flatnonzero(np.diff(rated.indptr) > 0)[:50]
+for name in ("two_tower", "neumf"):  # scores of every item for 50 sample users
+    outputs[name] = zoo.load(name).score(rated[users], users)
 np.savez(sys.argv[1], **outputs)
 """
 
@@ -71,6 +76,8 @@ def outputs(tmp_path_factory):
         "catdog_cnn",
         "char_gpt",
         "dcgan_mnist",
+        "two_tower",
+        "neumf",
     ],
 )
 @pytest.mark.parametrize("other", ["jax", "torch"])
@@ -78,6 +85,12 @@ def test_outputs_agree_with_tensorflow(outputs, model, other):
     reference, candidate = outputs["tensorflow"][model], outputs[other][model]
     if model == "dcgan_mnist":  # images in [-1, 1]
         assert np.abs(reference - candidate).max() <= 1e-4
+    elif model in ("two_tower", "neumf"):  # item scores: same values, same top-10 (up to exact near-ties)
+        tolerance = 1e-4 * max(1.0, np.abs(reference).max())
+        assert np.abs(reference - candidate).max() <= tolerance
+        tenth_best = np.sort(reference, axis=1)[:, -10:-9]
+        picked = np.take_along_axis(reference, np.argsort(-candidate, axis=1)[:, :10], axis=1)
+        assert (picked >= tenth_best - 2 * tolerance).all()
     elif model == "char_gpt":  # 256 positions of float32 attention: logits of size ~10 agree to 1e-3
         assert np.abs(reference - candidate).max() <= 1e-3
         np.testing.assert_array_equal(reference.argmax(-1), candidate.argmax(-1))

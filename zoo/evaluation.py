@@ -83,6 +83,11 @@ def evaluate(
     if spec.evaluator is not None:  # an agent: measured on seeded episodes, not a dataset split
         episodes = limit or 100
         return _record(spec, "greedy episodes", episodes, spec.evaluator(model, episodes=episodes, seed=seed))
+    if spec.task == "recommendation":  # full ranking of every unseen item, per user with held-out items
+        from zoo import recommendation
+
+        label, users, metrics = recommendation.score_split(model, split, data_dir=data_dir, sample=sample)
+        return _record(spec, label, users, metrics)
     if spec.task == "generation":  # samples drawn from the model, compared with the real test split
         n = limit or 10_000
         scores = spec.extra["score"](model, n=n, seed=seed, data_dir=data_dir)

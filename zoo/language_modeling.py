@@ -9,7 +9,6 @@ run would have seen. Checkpoints and resume are the shared ones from zoo.trainin
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 
 from zoo import backend, datasets, hub, registry
 from zoo.atomic import atomic_write_json
-from zoo.training import EpochCheckpoint, last_checkpoint, restore_checkpoint
+from zoo.training import checkpoint_state, fit_resumable
 
 
 @dataclass(frozen=True)
@@ -155,12 +154,7 @@ def train(
             f"{recipe.batch_size} and {recipe.steps_per_epoch}."
         )
     out_dir = Path(out_dir or Path("runs") / name)
-    checkpoint_dir = out_dir / "checkpoint"
-    state = last_checkpoint(checkpoint_dir)
-    if state is not None and not resume:
-        raise FileExistsError(
-            f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose another --out."
-        )
+    state = checkpoint_state(out_dir, resume)
 
     backend.seed_everything(recipe.seed)
     model = spec.build(spec.config)
@@ -180,14 +174,6 @@ def train(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
 
-    history: dict = {}
-    initial_epoch = 0
-    if state is not None:
-        initial_epoch, history = state["epoch"], state["history"]
-        restore_checkpoint(model, checkpoint_dir, initial_epoch)
-        batches.epoch = initial_epoch
-        print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
-
     class ValidationLoss(keras.callbacks.Callback):
         """Val loss on the first 10,000 validation characters each epoch: the learning curve."""
 
@@ -195,14 +181,16 @@ def train(
             if logs is not None:
                 logs["val_loss"] = validation_loss(self.model, val_text[:10_000])["val_loss"]
 
-    if initial_epoch < recipe.epochs:
-        model.fit(
-            batches,
-            epochs=recipe.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=[ValidationLoss(), EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
-            verbose=verbose,
-        )
+    history = fit_resumable(
+        model,
+        batches,
+        epochs=recipe.epochs,
+        out_dir=out_dir,
+        state=state,
+        epoch_metrics=[ValidationLoss()],
+        callbacks=callbacks,
+        verbose=verbose,
+    )
 
     epoch_seconds = history.get("epoch_seconds", [])
     tokens_per_epoch = recipe.steps_per_epoch * recipe.batch_size * model.context

@@ -106,6 +106,53 @@ def restore_checkpoint(model: keras.Model, directory: Path, epoch: int) -> None:
     hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5")
 
 
+def checkpoint_state(out_dir: Path, resume: bool) -> dict | None:
+    """The run directory's committed checkpoint state, None for a fresh run; refuses to overwrite one
+    silently (a run directory with a checkpoint needs resume=True)."""
+    state = last_checkpoint(Path(out_dir) / "checkpoint")
+    if state is not None and not resume:
+        raise FileExistsError(
+            f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose another --out."
+        )
+    return state
+
+
+def fit_resumable(
+    model: keras.Model,
+    data,
+    *,
+    epochs: int,
+    out_dir: Path,
+    state: dict | None,
+    validation_data=None,
+    epoch_metrics: list | None = None,
+    callbacks: list | None = None,
+    verbose: int | str = "auto",
+) -> dict:
+    """model.fit for `epochs`, continuing after the epoch in `state` (from checkpoint_state) and
+    checkpointing every epoch; `data.epoch` is set so a resumed run sees the same batches.
+    epoch_metrics: callbacks that add to an epoch's logs, run before the checkpoint records them;
+    callbacks: run after it. Returns the history of all sessions of the run."""
+    checkpoint_dir = Path(out_dir) / "checkpoint"
+    history: dict = {}
+    initial_epoch = 0
+    if state is not None:
+        initial_epoch, history = state["epoch"], state["history"]
+        restore_checkpoint(model, checkpoint_dir, initial_epoch)
+        data.epoch = initial_epoch
+        print(f"resuming {model.name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
+    if initial_epoch < epochs:
+        model.fit(
+            data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_data=validation_data,
+            callbacks=[*(epoch_metrics or []), EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
+            verbose=verbose,
+        )
+    return history
+
+
 def train(
     name: str,
     *,
@@ -162,15 +209,9 @@ def train(
     batch_size = batch_size or recipe.batch_size
     seed = recipe.seed if seed is None else seed
     out_dir = Path(out_dir or Path("runs") / name)
-    checkpoint_dir = out_dir / "checkpoint"
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch size must be positive, got {epochs} and {batch_size}.")
-
-    state = last_checkpoint(checkpoint_dir)
-    if state is not None and not resume:
-        raise FileExistsError(
-            f"{out_dir} already holds a checkpoint; pass --resume to continue it or choose another --out."
-        )
+    state = checkpoint_state(out_dir, resume)
 
     backend.seed_everything(seed)
     x, y = datasets.load(spec.dataset, "train", data_dir=data_dir)
@@ -204,24 +245,16 @@ def train(
             metrics=recipe.metrics(),
             **spec.compile_options.get(backend.current(), {}),
         )
-        history: dict = {}
-        initial_epoch = 0
-        if state is not None:
-            initial_epoch = state["epoch"]
-            history = state["history"]
-            restore_checkpoint(model, checkpoint_dir, initial_epoch)
-            data.epoch = initial_epoch
-            print(f"resuming {name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
-
-        if initial_epoch < epochs:
-            model.fit(
-                data,
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                validation_data=validation,
-                callbacks=[EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
-                verbose=verbose,
-            )
+        history = fit_resumable(
+            model,
+            data,
+            epochs=epochs,
+            out_dir=out_dir,
+            state=state,
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
 
     result = {
         "model": name,

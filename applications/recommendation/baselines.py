@@ -1,9 +1,11 @@
-"""Strong simple recommenders, each a (train matrix) -> user x item score matrix.
+"""Strong simple recommenders with the zoo recommenders' interface: fit on a training matrix, then
+score(history, users) -> (len(users), items) from each user's known items (CSR rows).
 
-popularity: how many training users have the item. item_knn: cosine similarity between item
-columns, pruned to each item's `neighbors` nearest, scores = train @ similarity (Sarwar et al.
-2001). als: implicit-feedback matrix factorisation by alternating least squares, confidence
-1 + alpha on observed pairs (Hu, Koren and Volinsky 2008).
+Popularity: how many training users have the item. ItemKNN: cosine similarity between item columns,
+pruned to each item's `neighbors` nearest; scores = history @ similarity (Sarwar et al. 2001).
+ALS: implicit-feedback matrix factorisation by alternating least squares, confidence 1 + alpha on
+observed pairs (Hu, Koren and Volinsky 2008); a user's factors are solved from their history
+against the fixed item factors, which is also how a new user is folded in.
 """
 
 from __future__ import annotations
@@ -12,23 +14,30 @@ import numpy as np
 from scipy import sparse
 
 
-def popularity(train: sparse.csr_matrix) -> np.ndarray:
-    counts = np.asarray(train.sum(axis=0)).ravel()
-    return np.broadcast_to(counts, train.shape)
+class Popularity:
+    def __init__(self, train: sparse.csr_matrix):
+        self.counts = np.asarray(train.sum(axis=0)).ravel()
+
+    def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
+        return np.broadcast_to(self.counts, (history.shape[0], len(self.counts)))
 
 
-def item_knn(train: sparse.csr_matrix, neighbors: int = 100) -> np.ndarray:
-    norms = np.sqrt(np.asarray(train.multiply(train).sum(axis=0)).ravel()) + 1e-9
-    similarity = (train.T @ train).toarray() / np.outer(norms, norms)
-    np.fill_diagonal(similarity, 0.0)
-    if neighbors < similarity.shape[0]:  # keep each item's `neighbors` most similar items
-        cut = np.partition(similarity, -neighbors, axis=1)[:, -neighbors][:, None]
-        similarity = np.where(similarity >= cut, similarity, 0.0)
-    return np.asarray(train @ similarity)
+class ItemKNN:
+    def __init__(self, train: sparse.csr_matrix, neighbors: int = 100):
+        norms = np.sqrt(np.asarray(train.multiply(train).sum(axis=0)).ravel()) + 1e-9
+        similarity = (train.T @ train).toarray() / np.outer(norms, norms)
+        np.fill_diagonal(similarity, 0.0)
+        if neighbors < similarity.shape[0]:  # keep each item's `neighbors` most similar items
+            cut = np.partition(similarity, -neighbors, axis=1)[:, -neighbors][:, None]
+            similarity = np.where(similarity >= cut, similarity, 0.0)
+        self.similarity = similarity.astype("float32")
+
+    def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
+        return np.asarray(history @ self.similarity)
 
 
-def _als_half_step(ratings: sparse.csr_matrix, fixed: np.ndarray, alpha: float, reg: float) -> np.ndarray:
-    """Solve every row's factors with the other side held fixed (exact least squares per row)."""
+def _solve_rows(ratings: sparse.csr_matrix, fixed: np.ndarray, alpha: float, reg: float) -> np.ndarray:
+    """Every row's factors with the other side held fixed (exact weighted least squares per row)."""
     gram = fixed.T @ fixed + reg * np.eye(fixed.shape[1])
     solved = np.zeros((ratings.shape[0], fixed.shape[1]))
     for row in range(ratings.shape[0]):
@@ -38,24 +47,18 @@ def _als_half_step(ratings: sparse.csr_matrix, fixed: np.ndarray, alpha: float, 
     return solved
 
 
-def als_factors(
-    train: sparse.csr_matrix,
-    factors: int = 64,
-    alpha: float = 10.0,
-    reg: float = 1.0,
-    iterations: int = 10,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(user factors, item factors) of implicit ALS."""
-    rng = np.random.default_rng(seed)
-    items = rng.normal(scale=0.01, size=(train.shape[1], factors))
-    by_item = train.T.tocsr()
-    for _ in range(iterations):
-        users = _als_half_step(train, items, alpha, reg)
-        items = _als_half_step(by_item, users, alpha, reg)
-    return users, items
+class ALS:
+    def __init__(self, train: sparse.csr_matrix, factors=64, alpha=10.0, reg=1.0, iterations=10, seed=0):
+        self.alpha, self.reg = alpha, reg
+        items = np.random.default_rng(seed).normal(scale=0.01, size=(train.shape[1], factors))
+        by_item = train.T.tocsr()
+        for _ in range(iterations):
+            users = _solve_rows(train, items, alpha, reg)
+            items = _solve_rows(by_item, users, alpha, reg)
+        self.item_factors = items
 
+    def user_factors(self, history: sparse.csr_matrix) -> np.ndarray:
+        return _solve_rows(sparse.csr_matrix(history), self.item_factors, self.alpha, self.reg)
 
-def als(train: sparse.csr_matrix, **settings) -> np.ndarray:
-    users, items = als_factors(train, **settings)
-    return users @ items.T
+    def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
+        return self.user_factors(history) @ self.item_factors.T

@@ -1,18 +1,19 @@
-"""Datasets: one loader per dataset, returning numpy arrays (text datasets: the text, None).
+"""Datasets: one loader per dataset, returning numpy arrays (text datasets: the text, None;
+interaction datasets: a sparse user x item matrix, None).
 
 Lookup order: `data_dir=` -> `$ZOO_DATA_DIR/<name>/` -> the online loader -> a clear error.
 """
 
 from __future__ import annotations
 
-from zoo.datasets import cifar10, diabetes, mnist, tinyshakespeare
+from zoo.datasets import anime, cifar10, diabetes, mnist, tinyshakespeare
 from zoo.datasets._lookup import DatasetNotFound
 from zoo.datasets.medmnist import breastmnist, pneumoniamnist
 from zoo.datasets.samples import load_sample
 
 _LOADERS = {
     m.NAME: m
-    for m in (mnist, cifar10, cifar10.catdog, diabetes, pneumoniamnist, breastmnist, tinyshakespeare)
+    for m in (mnist, cifar10, cifar10.catdog, diabetes, pneumoniamnist, breastmnist, tinyshakespeare, anime)
 }
 
 __all__ = ["DatasetNotFound", "available", "load", "load_sample", "split_label", "splits"]

@@ -11,4 +11,6 @@ from zoo.models import (  # noqa: F401
     medmnist_resnet,
     mnist_cnn,
     mnist_mlp,
+    neumf,
+    two_tower,
 )

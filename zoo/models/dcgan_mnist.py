@@ -11,7 +11,6 @@ seeded by (seed, epoch, batch), so runs are reproducible and resume exactly.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from keras import ops
 from zoo import backend, datasets, hub
 from zoo.atomic import atomic_write_json
 from zoo.registry import ModelSpec, register
-from zoo.training import EpochCheckpoint, last_checkpoint, restore_checkpoint
+from zoo.training import checkpoint_state, fit_resumable
 
 CONFIG = {"latent": 64, "label_embedding": 32, "width": 128}
 MAX_SAMPLES = 10_000  # what one `generate` call may ask for (memory, and a sane grid)
@@ -236,10 +235,7 @@ def train(
             f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}."
         )
     out_dir = Path(out_dir or Path("runs") / "dcgan_mnist")
-    checkpoint_dir = out_dir / "checkpoint"
-    state = last_checkpoint(checkpoint_dir)
-    if state is not None and not resume:
-        raise FileExistsError(f"{out_dir} already holds a checkpoint; pass --resume or choose another --out.")
+    state = checkpoint_state(out_dir, resume)
 
     backend.seed_everything(recipe.seed)
     images, labels = datasets.load("mnist", "train", data_dir=data_dir, limit=limit)
@@ -247,21 +243,9 @@ def train(
     gan = build_gan(recipe)
     generator = gan.generator
 
-    history: dict = {}
-    initial_epoch = 0
-    if state is not None:
-        initial_epoch, history = state["epoch"], state["history"]
-        restore_checkpoint(gan, checkpoint_dir, initial_epoch)
-        batches.epoch = initial_epoch
-        print(f"resuming dcgan_mnist from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
-    if initial_epoch < recipe.epochs:
-        gan.fit(
-            batches,
-            epochs=recipe.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=[EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
-            verbose=verbose,
-        )
+    history = fit_resumable(
+        gan, batches, epochs=recipe.epochs, out_dir=out_dir, state=state, callbacks=callbacks, verbose=verbose
+    )
 
     weights_path = out_dir / "dcgan_mnist.weights.h5"
     hub.save_weights(generator, weights_path)

@@ -1,4 +1,4 @@
-"""Full-ranking top-k metrics: every item a user has not trained on is a candidate.
+"""Full-ranking top-k metrics for recommenders: every item a user has not trained on is a candidate.
 
 recall@k = hits / |held-out items|; NDCG@k with binary relevance (ideal DCG over min(k, |held-out|)
 items); HR@k = 1 when any held-out item is in the top k; coverage = distinct recommended items /

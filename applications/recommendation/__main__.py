@@ -1,0 +1,187 @@
+"""python -m applications.recommendation {recommend,evaluate,flywheel,coldstart} ...
+
+Data: $ZOO_DATA_DIR/anime/ (or --data-dir); --sample uses the 300 users bundled in zoo/samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from zoo import errors
+
+PROG = "python -m applications.recommendation"
+MODELS = ("popularity", "item_knn", "als", "two_tower", "neumf")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Anime recommendations (MyAnimeList, 5,000 users)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_data(p):
+        p.add_argument("--data-dir", help="folder with anime/interactions.csv (default: $ZOO_DATA_DIR)")
+        p.add_argument("--sample", action="store_true", help="use the bundled 300-user sample (offline)")
+        return p
+
+    p = with_data(commands.add_parser("recommend", help="top items for a known user or from liked titles"))
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", type=int, help="user_id as in the dataset (1..5000)")
+    who.add_argument("--like", help='liked titles, comma-separated, e.g. "Cowboy Bebop,Steins;Gate"')
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--model", choices=MODELS, default="two_tower")
+    p.add_argument("--json", action="store_true")
+    p = with_data(commands.add_parser("evaluate", help="all models on the test split (full ranking)"))
+    p.add_argument("--out", help="folder for metrics.json and comparison.png")
+    p.add_argument("--models", default=",".join(MODELS), help=f"comma-separated subset of {','.join(MODELS)}")
+    p.add_argument("--json", action="store_true")
+    p = with_data(commands.add_parser("flywheel", help="retrain-on-feedback simulation vs a static model"))
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--start-share", type=float, default=0.4, help="share of training data known at round 0")
+    p.add_argument("--first-epochs", type=int, default=4)
+    p.add_argument("--epochs-per-round", type=int, default=2)
+    p.add_argument("--out", default="runs/recommendation/flywheel")
+    p = with_data(commands.add_parser("coldstart", help="new users from a few likes, new items from genres"))
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--given", type=int, default=5, help="likes a new user gives")
+    p.add_argument("--out", help="folder for coldstart.json")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except Exception as exc:  # noqa: BLE001  a user's mistake becomes one sentence, a bug a traceback
+        if isinstance(exc, errors.user_errors()):
+            return errors.fail(PROG, str(exc))
+        raise
+
+
+def _log(args):
+    return (lambda message: print(message, file=sys.stderr)) if getattr(args, "json", False) else print
+
+
+def _recommend(args) -> int:
+    from scipy import sparse
+
+    from applications.recommendation import compare, recommend
+    from zoo.datasets import anime
+
+    items = anime.load_items(args.data_dir)
+    if args.like is not None:
+        if args.model == "neumf":
+            raise ValueError(
+                "neumf ranks only the users it was trained on; for liked titles use another --model."
+            )
+        history, user = recommend.history_of_titles(args.like.split(","), items), None
+        train = None
+    else:
+        parts = anime.load_sample() if args.sample else anime.load_split(args.data_dir)
+        everything = (parts.train + parts.val + parts.test).tocsr()
+        if not 1 <= args.user <= everything.shape[0]:
+            raise ValueError(f"unknown user {args.user}; user ids are 1..{everything.shape[0]}.")
+        user = args.user - 1
+        if everything[user].nnz == 0:
+            raise ValueError(
+                f"user {args.user} has no interactions here (with --sample only 300 users have)."
+            )
+        history, train = sparse.csr_matrix(everything[user]), parts.train
+    if args.model in ("popularity", "item_knn", "als") and train is None:
+        train = (anime.load_sample() if args.sample else anime.load_split(args.data_dir)).train
+    model = compare.build_models(train, [args.model], log=lambda message: None)[args.model]
+    results = recommend.recommend(model, history, user, items, k=args.k)
+    if args.json:
+        print(json.dumps([r.__dict__ for r in results]))
+        return 0
+    who = (
+        f"user {args.user}"
+        if user is not None
+        else "a new user who likes " + "; ".join(items.names[i] for i in history.indices)
+    )
+    print(f"{args.model} recommendations for {who} ({history.nnz} known items):")
+    for rank, r in enumerate(results, start=1):
+        reason = f"like {' and '.join(r.because)}" if r.because else "popular"
+        genres = f"; shared genres: {', '.join(r.genres)}" if r.genres else ""
+        print(f"{rank:2d}. {r.title}  (score {r.score:.3f})  because you {reason}{genres}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from applications.recommendation import compare
+
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(MODELS))
+    if unknown or not names:
+        raise ValueError(f"unknown --models {unknown or names}; choose from {', '.join(MODELS)}.")
+    result = compare.compare(args.data_dir, sample=args.sample, names=names, log=_log(args))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        from zoo.atomic import atomic_write_json
+
+        atomic_write_json(out / "metrics.json", result)
+        compare.plot(result, out / "comparison.png")
+        _log(args)(f"wrote {out / 'metrics.json'} and {out / 'comparison.png'}")
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"anime {result['split']}: {result['n_users']} users, full ranking ({result['backend']})")
+    print(f"{'model':<12} {'NDCG@10':>8} {'Recall@10':>10} {'HR@10':>7} {'coverage':>9} {'popularity':>11}")
+    for name in result["ndcg@10"]:
+        print(
+            f"{name:<12} {result['ndcg@10'][name]:8.4f} {result['recall@10'][name]:10.4f} "
+            f"{result['hr@10'][name]:7.4f} {result['coverage'][name]:9.4f} {result['popularity'][name]:11.1f}"
+        )
+    return 0
+
+
+def _flywheel(args) -> int:
+    from applications.recommendation import flywheel
+    from zoo.atomic import atomic_write_json
+
+    result = flywheel.simulate(
+        rounds=args.rounds,
+        start_share=args.start_share,
+        first_epochs=args.first_epochs,
+        epochs_per_round=args.epochs_per_round,
+        data_dir=args.data_dir,
+        sample=args.sample,
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / "flywheel.json", result)
+    (out / "flywheel.md").write_text(flywheel.markdown(result))
+    flywheel.plot(result, out / "flywheel.png")
+    print(flywheel.markdown(result), end="")
+    print(f"wrote {out / 'flywheel.png'}, flywheel.md and flywheel.json")
+    return 0
+
+
+def _coldstart(args) -> int:
+    from applications.recommendation import coldstart
+    from zoo.atomic import atomic_write_json
+
+    result = coldstart.experiment(
+        given=args.given, epochs=args.epochs, data_dir=args.data_dir, sample=args.sample, log=_log(args)
+    )
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        atomic_write_json(Path(args.out) / "coldstart.json", result)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    for part in ("new_users", "new_items"):
+        numbers = ", ".join(f"{name} {value:.4f}" for name, value in result[part]["ndcg@10"].items())
+        print(f"{part} (n_users {result[part]['n_users']}): NDCG@10 {numbers}")
+    return 0
+
+
+COMMANDS = {"recommend": _recommend, "evaluate": _evaluate, "flywheel": _flywheel, "coldstart": _coldstart}
+
+if __name__ == "__main__":
+    sys.exit(main())

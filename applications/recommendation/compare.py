@@ -1,0 +1,78 @@
+"""All five recommenders side by side on the test split: the baselines fit on train with the
+settings chosen on validation (tune.py), the zoo models with their shipped weights.
+
+Every model is trained on the training split only; at test time each user's train + validation
+items are their known history (the input of models that read histories, and never recommended).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import zoo
+from applications.recommendation.baselines import ALS, ItemKNN, Popularity
+from applications.recommendation.tune import tuned_settings
+from zoo import backend, recommendation
+from zoo.datasets import anime
+
+MODELS = ("popularity", "item_knn", "als", "two_tower", "neumf")
+KEYS = ("ndcg@10", "recall@10", "hr@10", "coverage", "popularity")
+
+
+def build_models(train, names=MODELS, log=print) -> dict:
+    """name -> fitted or loaded model."""
+    tuned = tuned_settings()
+    makers = {
+        "popularity": lambda: Popularity(train),
+        "item_knn": lambda: ItemKNN(train, **tuned.get("item_knn", {})),
+        "als": lambda: ALS(train, **tuned.get("als", {})),
+        "two_tower": lambda: zoo.load("two_tower"),
+        "neumf": lambda: zoo.load("neumf"),
+    }
+    models = {}
+    for name in names:
+        started = time.time()
+        models[name] = makers[name]()
+        log(f"{name}: ready in {time.time() - started:.1f} s")
+    return models
+
+
+def compare(data_dir=None, sample: bool = False, names=MODELS, log=print) -> dict:
+    """The machine-readable comparison: one map per metric from model name to its test value."""
+    parts = anime.load_sample() if sample else anime.load_split(data_dir)
+    known = parts.train + parts.val
+    measured = {}
+    for name, model in build_models(parts.train, names, log).items():
+        measured[name] = recommendation.evaluate(model, known, parts.test)
+        log(f"{name}: NDCG@10 {measured[name]['ndcg@10']:.4f}")
+    result = {key: {name: m[key] for name, m in measured.items()} for key in KEYS}
+    return {
+        **result,
+        "n_users": next(iter(measured.values()))["n_users"],
+        "split": "test-sample" if sample else "test",
+        "backend": backend.current(),
+        "settings": tuned_settings(),
+    }
+
+
+def plot(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(result["ndcg@10"])
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    for ax, key in zip(axes, ("ndcg@10", "recall@10", "coverage"), strict=True):
+        values = [result[key][n] for n in names]
+        colors = ["#999999" if n in ("popularity", "item_knn", "als") else "#3b6ea8" for n in names]
+        ax.bar(names, values, color=colors)
+        for x, v in enumerate(values):
+            ax.text(x, v, f"{v:.3f}", ha="center", va="bottom", fontsize=8)
+        ax.set_title(key)
+        ax.tick_params(axis="x", rotation=30)
+    fig.suptitle(f"anime {result['split']}, {result['n_users']} users, full ranking ({result['backend']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
