@@ -59,3 +59,11 @@ def test_gan_digits_example(tmp_path, backend_name):
     found = re.search(r"class agreement (\d+\.\d)% on 200 samples", out)
     assert found and float(found.group(1)) >= 80.0, out
     assert (tmp_path / "digits.png").stat().st_size > 5_000
+
+
+def test_recommendation_example(tmp_path, backend_name):
+    out = run_example("recommendation.py", tmp_path, backend_name)
+    ndcg = dict(re.findall(r"(\w+): NDCG@10 (\d\.\d+)", out))
+    assert float(ndcg["two_tower"]) > float(ndcg["popularity"]), out
+    assert out.count("(because you like") == 5
+    assert (tmp_path / "recommended_popularity.png").stat().st_size > 10_000

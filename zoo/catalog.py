@@ -12,6 +12,7 @@ _HEADLINE = {
     "reinforcement-learning": "mean_return",
     "language-modeling": "val_loss",
     "generation": "class_agreement",
+    "recommendation": "ndcg@10",
 }
 
 
@@ -49,6 +50,8 @@ def _headline(row: dict, backend_name: str) -> str:
         return f"{value:.2%}" if key == "accuracy" else f"agree {value:.1%}"
     if key == "val_loss":
         return f"loss {value:.3f}"
+    if key == "ndcg@10":
+        return f"NDCG@10 {value:.3f}"
     return f"return {value:.1f}" if key == "mean_return" else f"{key} {value:.1f}"
 
 
@@ -65,7 +68,8 @@ def text(table: list[dict]) -> str:
         )
     lines.append(
         "(measured by `zoo eval` on each backend: full test split; agents: 100 greedy episodes; "
-        "char_gpt: validation split, nats/char; dcgan_mnist: mnist_cnn agreement on 10,000 samples)"
+        "char_gpt: validation split, nats/char; dcgan_mnist: mnist_cnn agreement on 10,000 samples; "
+        "recommenders: anime test split, full ranking)"
     )
     return "\n".join(lines)
 

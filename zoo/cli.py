@@ -199,6 +199,10 @@ def _cmd_predict(args) -> int:
         )
     if spec.task == "reinforcement-learning":
         raise ValueError(f"{args.name} is an agent; use `zoo play {args.name}`.")
+    if spec.task == "recommendation":
+        raise ValueError(
+            f"{args.name} ranks items for users; use `python -m applications.recommendation recommend`."
+        )
     if args.top < 1:
         raise ValueError(f"--top must be at least 1, got {args.top}.")
     x, sources = inputs.read_inputs(args.files, spec, invert=args.invert, resize=args.resize)

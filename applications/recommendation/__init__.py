@@ -1,6 +1,7 @@
-"""Recommendation on real MyAnimeList data: honest full-ranking evaluation of simple baselines
-(popularity, item-kNN, implicit ALS), on a per-user random split that leaks nothing.
+"""Recommendation on real MyAnimeList data (5,000 users, 7,390 anime): the zoo's two_tower and neumf
+against popularity, item-kNN and implicit ALS, with honest full-ranking evaluation on a seeded
+per-user split, cold start (new users, new items), and a simulated retraining flywheel.
 
-Work in progress: the neural recommenders (two_tower, neumf), cold start, the flywheel and the
-command line are not here yet (issue #9).
+    python -m applications.recommendation evaluate --out runs/recommendation
+    python -m applications.recommendation recommend --like "Cowboy Bebop,Steins;Gate"
 """

@@ -73,15 +73,19 @@ def _recommend(args) -> int:
     from zoo.datasets import anime
 
     items = anime.load_items(args.data_dir)
+    if args.like is not None and args.model == "neumf":
+        raise ValueError(
+            "neumf ranks only the users it was trained on; for liked titles use another --model."
+        )
     if args.like is not None:
-        if args.model == "neumf":
-            raise ValueError(
-                "neumf ranks only the users it was trained on; for liked titles use another --model."
-            )
         history, user = recommend.history_of_titles(args.like.split(","), items), None
-        train = None
-    else:
-        parts = anime.load_sample() if args.sample else anime.load_split(args.data_dir)
+    needs_data = args.like is None or args.model in (
+        "popularity",
+        "item_knn",
+        "als",
+    )  # baselines fit on train
+    parts = (anime.load_sample() if args.sample else anime.load_split(args.data_dir)) if needs_data else None
+    if args.like is None:
         everything = (parts.train + parts.val + parts.test).tocsr()
         if not 1 <= args.user <= everything.shape[0]:
             raise ValueError(f"unknown user {args.user}; user ids are 1..{everything.shape[0]}.")
@@ -90,9 +94,8 @@ def _recommend(args) -> int:
             raise ValueError(
                 f"user {args.user} has no interactions here (with --sample only 300 users have)."
             )
-        history, train = sparse.csr_matrix(everything[user]), parts.train
-    if args.model in ("popularity", "item_knn", "als") and train is None:
-        train = (anime.load_sample() if args.sample else anime.load_split(args.data_dir)).train
+        history = sparse.csr_matrix(everything[user])
+    train = parts.train if parts is not None else None
     model = compare.build_models(train, [args.model], log=lambda message: None)[args.model]
     results = recommend.recommend(model, history, user, items, k=args.k)
     if args.json:

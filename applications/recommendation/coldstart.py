@@ -92,11 +92,13 @@ def experiment(
 
     # New items: other users' known history as input, their new items as truth, only new items ranked.
     features = items.features()
-    item_vectors = tower.item_vectors(new_items, np.zeros(len(new_items), "float32"), features[new_items])
+    no_id = np.zeros(len(new_items), "float32")
 
-    def tower_scores(rows):
+    def tower_scores(
+        rows,
+    ):  # the new items' vectors from their features alone (id embedding and bias dropped)
         users = tower.user_vectors(rows.toarray().astype("float32"))
-        return ops.convert_to_numpy(ops.matmul(users, ops.transpose(item_vectors)))
+        return ops.convert_to_numpy(tower.logits(users, new_items, no_id, features[new_items]))
 
     def genre_profile(rows):
         return np.asarray(rows @ features) @ features[new_items].T

@@ -89,12 +89,16 @@ class NeuMF(keras.Model):
         ids = np.arange(self.items)
         item_gmf, item_mlp = self.gmf_item(ids), self.mlp_item(ids)
         rows = []
-        for user in users:  # one user against all items: (items, dim) batches
-            user_ids = np.full(self.items, user)
-            rows.append(
-                self.pair_logits(self.gmf_user(user_ids), self.mlp_user(user_ids), item_gmf, item_mlp)
+        for start in range(0, len(users), 16):  # 16 users x all items per call
+            chunk = users[start : start + 16]
+            logits = self.pair_logits(
+                ops.repeat(self.gmf_user(chunk), self.items, axis=0),
+                ops.repeat(self.mlp_user(chunk), self.items, axis=0),
+                ops.tile(item_gmf, (len(chunk), 1)),
+                ops.tile(item_mlp, (len(chunk), 1)),
             )
-        return ops.convert_to_numpy(ops.stack(rows)) if rows else np.zeros((0, self.items), "float32")
+            rows.append(ops.reshape(logits, (len(chunk), self.items)))
+        return ops.convert_to_numpy(ops.concatenate(rows)) if rows else np.zeros((0, self.items), "float32")
 
 
 class NegativeSampledPairs(keras.utils.PyDataset):

@@ -7,9 +7,10 @@ user it never saw from a few liked titles (fold-in without retraining).
 Item tower: an id embedding plus a projection of the item's genre/type features -> L2 norm. The id
 part is dropped for a random share of training examples, so an item known only by its genres
 (a new item) still gets a useful vector.
-Loss: softmax over the batch's target items (the other users' targets are the negatives), cosine
-/ temperature, minus log(item frequency) to undo the popularity bias of in-batch sampling (Yi et
-al. 2019). A training example is (user, one of their items) with that item removed from the input.
+Score: cosine / temperature + a per-item bias. Loss: softmax over the batch's target items (the
+other users' targets are the negatives), minus log(item frequency) to undo the popularity bias of
+in-batch sampling (Yi et al. 2019). A training example is (user, one of their items) with that
+item removed from the input.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from zoo.registry import ModelSpec, register
 CONFIG = {
     "items": 7390,
     "features": len(anime.GENRES) + len(anime.KINDS),
-    "hidden": 512,
-    "dim": 64,
-    "temperature": 0.05,
+    "hidden": 256,
+    "dim": 256,
+    "temperature": 0.1,
     "history_dropout": 0.5,
     "id_dropout": 0.2,
 }
@@ -53,6 +54,8 @@ class TwoTower(keras.Model):
         self.user_out = keras.layers.Dense(dim, name="user_out")
         self.item_embedding = keras.layers.Embedding(items, dim, name="item_embedding")
         self.item_projection = keras.layers.Dense(dim, name="item_projection")
+        # A per-item bias beside the cosine: how likely an item is whoever the user is (its popularity).
+        self.item_bias = keras.layers.Embedding(items, 1, embeddings_initializer="zeros", name="item_bias")
         # Fixed tables filled by prepare(): part of the weights, so a loaded model needs no data files.
         self.item_features = self.add_weight((items, features), initializer="zeros", trainable=False,
                                              name="item_features")  # fmt: skip
@@ -67,6 +70,7 @@ class TwoTower(keras.Model):
         self.user_hidden.build((None, self.items))
         self.user_out.build((None, self.user_hidden.units))
         self.item_embedding.build((None,))
+        self.item_bias.build((None,))
         self.item_projection.build((None, self.item_features.shape[1]))
         self.built = True
 
@@ -87,10 +91,17 @@ class TwoTower(keras.Model):
             by_id = by_id * ops.expand_dims(keep_id, -1)
         return _l2_normalize(by_id + self.item_projection(features))
 
+    def logits(self, users, items, keep_id=None, features=None):
+        """(users, items) scores: cosine / temperature + the item's bias (its id part: dropped with it)."""
+        bias = self.item_bias(items)[:, 0]
+        if keep_id is not None:
+            bias = bias * keep_id
+        cosine = ops.matmul(users, ops.transpose(self.item_vectors(items, keep_id, features)))
+        return cosine / self.temperature + ops.expand_dims(bias, 0)
+
     def call(self, inputs, training=False):
         users = self.user_vectors(inputs["history"], training=training)
-        targets = self.item_vectors(inputs["item"], inputs["keep_id"])
-        logits = ops.matmul(users, ops.transpose(targets)) / self.temperature
+        logits = self.logits(users, inputs["item"], inputs["keep_id"])
         return logits - ops.expand_dims(ops.take(self.log_frequency, inputs["item"], axis=0), 0)
 
     def training_loss(self):
@@ -101,11 +112,9 @@ class TwoTower(keras.Model):
         return self.item_vectors(ids, np.full(self.items, keep_id, "float32"))
 
     def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
-        """Cosine / temperature of each history's user vector with every item (users ids unused)."""
+        """Every item's logit for each history's user (user ids are not used: the history is the user)."""
         users = self.user_vectors(history.toarray().astype("float32"))
-        return (
-            ops.convert_to_numpy(ops.matmul(users, ops.transpose(self.all_item_vectors()))) / self.temperature
-        )
+        return ops.convert_to_numpy(self.logits(users, np.arange(self.items)))
 
 
 class PairBatches(keras.utils.PyDataset):
