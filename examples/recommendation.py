@@ -45,7 +45,7 @@ for name, m in measured.items():
 # 3. A new user, from three liked titles: recommendations with the reason for each.
 likes = ["Cowboy Bebop", "Steins;Gate", "Fullmetal Alchemist: Brotherhood"]
 for r in recommend.recommend(model, recommend.history_of_titles(likes, items), None, items, k=5):
-    print(f"  {r.title}  (because you like {' and '.join(r.because)})")
+    print(f"  {r.title}  (because you like {r.because[0]})")
 
 # 4. A picture: what each model put in front of the users, by how popular the items are.
 users = np.flatnonzero(np.diff(parts.test.indptr) > 0)

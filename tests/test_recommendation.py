@@ -205,7 +205,7 @@ def test_recommend_for_a_known_and_a_new_user(sample):
     done = run_cli("recommend", "--user", str(user), "--k", "5", "--sample", "--json")
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
-    assert len(listed) == 5 and all(r["because"] for r in listed)
+    assert len(listed) == 5 and all(len(r["because"]) == 1 for r in listed)
     known = (sample.train + sample.val + sample.test)[user - 1].indices
     assert not set(r["item"] for r in listed) & set(known)  # nothing the user already has
     done = run_cli("recommend", "--like", "Cowboy Bebop,Steins;Gate", "--k", "3")

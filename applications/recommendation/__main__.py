@@ -108,9 +108,9 @@ def _recommend(args) -> int:
     )
     print(f"{args.model} recommendations for {who} ({history.nnz} known items):")
     for rank, r in enumerate(results, start=1):
-        reason = f"like {' and '.join(r.because)}" if r.because else "popular"
-        genres = f"; shared genres: {', '.join(r.genres)}" if r.genres else ""
-        print(f"{rank:2d}. {r.title}  (score {r.score:.3f})  because you {reason}{genres}")
+        reason = f"  because you like {r.because[0]}" if r.because else ""
+        genres = f" (shared genres: {', '.join(r.genres)})" if r.genres else ""
+        print(f"{rank:2d}. {r.title}  score {r.score:.3f}{reason}{genres}")
     return 0
 
 

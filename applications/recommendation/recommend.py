@@ -1,7 +1,8 @@
 """Recommendations for one user, known by id or by a few liked titles, with a reason per item.
 
-The reason names the user's liked items nearest to the recommendation (cosine of the item vectors
-for two_tower, of the item-kNN similarity otherwise) and the genres they share.
+The reason names the user's liked item nearest to the recommendation (cosine of the item vectors for
+two_tower, the item-kNN similarity for item_knn) and the genres they share; models without item
+similarities (popularity, als, neumf) give no nearest item.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ class Recommendation:
     item: int
     title: str
     score: float
-    because: list[str]  # the nearest liked titles
-    genres: list[str]  # genres shared with those titles
+    because: list[str]  # the nearest liked title (empty when the model has no item similarity)
+    genres: list[str]  # genres shared with it
 
 
 def find_title(query: str, items: anime.Items) -> int:
@@ -56,8 +57,8 @@ def history_of_titles(titles: list[str], items: anime.Items) -> sparse.csr_matri
     )
 
 
-def item_similarity(model, ids: np.ndarray, liked: np.ndarray) -> np.ndarray:
-    """(len(ids), len(liked)) similarity of recommended to liked items, as the model sees items."""
+def item_similarity(model, ids: np.ndarray, liked: np.ndarray) -> np.ndarray | None:
+    """(len(ids), len(liked)) similarity of recommended to liked items as the model sees items, or None."""
     if hasattr(model, "all_item_vectors"):
         from keras import ops
 
@@ -65,7 +66,7 @@ def item_similarity(model, ids: np.ndarray, liked: np.ndarray) -> np.ndarray:
         return vectors[ids] @ vectors[liked].T
     if hasattr(model, "similarity"):
         return model.similarity[np.ix_(ids, liked)]
-    return np.zeros((len(ids), len(liked)))
+    return None
 
 
 def recommend(model, history: sparse.csr_matrix, user: int | None, items: anime.Items, k: int = 10):
@@ -75,10 +76,10 @@ def recommend(model, history: sparse.csr_matrix, user: int | None, items: anime.
     scores = np.asarray(model.score(history, np.array([0 if user is None else user])))
     top = ranking.top_k(scores, history, k)[0]
     liked = history.indices
-    similarity = item_similarity(model, top, liked)
+    similarity = item_similarity(model, top, liked) if len(liked) else None
     results = []
     for row, item in enumerate(top):
-        nearest = liked[np.argsort(-similarity[row])[:2]] if len(liked) else []
+        nearest = [] if similarity is None else liked[np.argsort(-similarity[row])[:1]]
         shared = sorted(set(items.genres[item]) & {g for n in nearest for g in items.genres[n]})
         results.append(
             Recommendation(

@@ -1,6 +1,6 @@
 """Choose the baselines' settings on the validation split (never on test) and record the grid.
 
-    ZOO_DATA_DIR=../shared/datasets python -m applications.recommendation.tune
+    ZOO_DATA_DIR=../shared/datasets python -m applications.recommendation.tune [item_knn|als ...]
 
 Writes applications/recommendation/tuned.json: every setting tried with its validation NDCG@10,
 and the best per baseline, which `evaluate` then uses. The ALS grid is the region a wider first
@@ -9,7 +9,6 @@ sweep (64/128 factors, alpha 1-40, reg 1-100) found best: alpha <= 10 with reg 1
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 import time
@@ -21,9 +20,20 @@ from zoo.datasets import anime
 from zoo.recommendation import evaluate
 
 TUNED = Path(__file__).with_name("tuned.json")
-GRIDS = {
-    "item_knn": (ItemKNN, {"neighbors": [5, 10, 25, 50, 100, 200, 400, 1000, 7390]}),
-    "als": (ALS, {"factors": [64, 128, 256], "alpha": [2.0, 5.0, 10.0], "reg": [10.0, 100.0]}),
+GRIDS = {  # baseline -> (class, the settings tried)
+    "item_knn": (ItemKNN, [{"neighbors": n} for n in (1, 2, 3, 5, 10, 25, 50, 100, 200, 400, 1000, 7390)]),
+    "als": (
+        ALS,
+        [
+            {"factors": f, "alpha": a, "reg": r}
+            for f in (64, 128)
+            for a in (2.0, 5.0, 10.0)
+            for r in (10.0, 100.0)
+        ]
+        + [
+            {"factors": 256, "alpha": a, "reg": 10.0} for a in (2.0, 5.0)
+        ],  # 256 factors: the best region only
+    ),
 }
 
 
@@ -34,13 +44,17 @@ def tuned_settings() -> dict:
     return {name: entry["best"] for name, entry in json.loads(TUNED.read_text()).items()}
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(GRIDS))
+    if unknown:
+        sys.exit(f"unknown baseline {unknown}; tunable: {', '.join(GRIDS)}")
     parts = anime.load_split()
-    record = {}
+    record = json.loads(TUNED.read_text()) if TUNED.exists() else {}  # the others keep their entries
     for name, (cls, grid) in GRIDS.items():
+        if names and name not in names:
+            continue
         tried = []
-        for values in itertools.product(*grid.values()):
-            settings = dict(zip(grid, values, strict=True))
+        for settings in grid:
             started = time.time()
             ndcg = evaluate(cls(parts.train, **settings), parts.train, parts.val)["ndcg@10"]
             tried.append({"settings": settings, "val_ndcg@10": ndcg})
@@ -52,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
