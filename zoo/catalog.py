@@ -51,7 +51,7 @@ def _headline(row: dict, backend_name: str) -> str:
     if key == "val_loss":
         return f"loss {value:.3f}"
     if key == "ndcg@10":
-        return f"NDCG@10 {value:.3f}"
+        return f"NDCG {value:.3f}"  # @10
     return f"return {value:.1f}" if key == "mean_return" else f"{key} {value:.1f}"
 
 

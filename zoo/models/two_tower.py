@@ -168,7 +168,7 @@ SPEC = register(
             "history": "the user's known items: a multi-hot over the 7,390 anime ids (0-based)",
             "note": "use model.score(history_rows) or `python -m applications.recommendation recommend`",
         },
-        output="a score per item (cosine / temperature); recommend the best items not yet seen",
+        output="a score per item (cosine / temperature + item bias); recommend the best items not yet seen",
         recipe=RecommenderRecipe(
             epochs=10,
             batch_size=1024,
