@@ -71,6 +71,7 @@ def plot(result: dict, path: Path) -> None:
         for x, v in enumerate(values):
             ax.text(x, v, f"{v:.3f}", ha="center", va="bottom", fontsize=8)
         ax.set_title(key)
+        ax.set_ylim(0, max(values) * 1.15)  # room for the labels
         ax.tick_params(axis="x", rotation=30)
     fig.suptitle(f"anime {result['split']}, {result['n_users']} users, full ranking ({result['backend']})")
     fig.tight_layout()
