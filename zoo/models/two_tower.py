@@ -95,7 +95,7 @@ class TwoTower(keras.Model):
         """(users, items) scores: cosine / temperature + the item's bias (its id part: dropped with it)."""
         bias = self.item_bias(items)[:, 0]
         if keep_id is not None:
-            bias = bias * keep_id
+            bias = bias * ops.convert_to_tensor(keep_id, bias.dtype)
         cosine = ops.matmul(users, ops.transpose(self.item_vectors(items, keep_id, features)))
         return cosine / self.temperature + ops.expand_dims(bias, 0)
 
