@@ -28,3 +28,13 @@ def user_errors() -> tuple[type[Exception], ...]:
 def fail(prog: str, message: str) -> int:
     print(f"{prog}: error: {message}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def run_command(prog: str, command, args) -> int:
+    """Run an application sub-command: a user's mistake becomes one sentence (exit 2), a bug a traceback."""
+    try:
+        return command(args)
+    except Exception as exc:  # noqa: BLE001
+        if isinstance(exc, user_errors()):
+            return fail(prog, str(exc))
+        raise

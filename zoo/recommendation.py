@@ -53,8 +53,7 @@ def evaluate(model, train: sparse.csr_matrix, truth: sparse.csr_matrix, k: int =
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     top = np.zeros((train.shape[0], k), "int64")
     top[users] = top_items(model, train, users, k)
-    lists = ranking.ranking_metrics(top, truth, np.asarray(train.sum(axis=0)).ravel())
-    return lists
+    return ranking.ranking_metrics(top, truth, np.asarray(train.sum(axis=0)).ravel())
 
 
 def score_split(

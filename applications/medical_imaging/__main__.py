@@ -40,12 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except Exception as exc:  # noqa: BLE001  a user's mistake becomes one sentence, a bug a traceback
-        if isinstance(exc, errors.user_errors()):
-            return errors.fail(PROG, str(exc))
-        raise
+    return errors.run_command(PROG, COMMANDS[args.command], args)
 
 
 def _evaluate(args) -> int:

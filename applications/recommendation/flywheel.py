@@ -55,7 +55,8 @@ def simulate(
     collected = arrival_rounds(parts.train, rounds, start_share, seed)
     backend.seed_everything(seed)
     retrained = spec.build(spec.config)
-    retrained.prepare(collected[0], anime.load_items(data_dir))
+    items = anime.load_items(data_dir)
+    retrained.prepare(collected[0], items)
     recommendation.fit(retrained, collected[0], recipe, spec.extra["batches"], epochs=first_epochs, seed=seed)
     static = spec.build(spec.config)
     static.set_weights(retrained.get_weights())
@@ -63,7 +64,7 @@ def simulate(
     for round_index, known in enumerate(collected):
         started = time.time()
         if round_index > 0:  # feedback arrived: warm-start retraining on all data so far
-            retrained.log_frequency.assign(_log_frequency(known))
+            retrained.prepare(known, items)  # item frequencies of the data collected so far
             recommendation.fit(
                 retrained,
                 known,
@@ -92,11 +93,6 @@ def simulate(
         "split": "test-sample" if sample else "test",
         "backend": backend.current(),
     }
-
-
-def _log_frequency(known: sparse.csr_matrix) -> np.ndarray:
-    counts = np.asarray(known.sum(axis=0)).ravel() + 1.0
-    return np.log(counts / counts.sum()).astype("float32")
 
 
 def plot(result: dict, path: Path) -> None:

@@ -107,9 +107,8 @@ class TwoTower(keras.Model):
     def training_loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-    def all_item_vectors(self, keep_id: float = 1.0):
-        ids = np.arange(self.items)
-        return self.item_vectors(ids, np.full(self.items, keep_id, "float32"))
+    def all_item_vectors(self):
+        return self.item_vectors(np.arange(self.items))
 
     def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
         """Every item's logit for each history's user (user ids are not used: the history is the user)."""
@@ -131,13 +130,19 @@ class PairBatches(keras.utils.PyDataset):
         super().__init__()
         self.train, self.batch_size, self.seed, self.id_dropout = train, batch_size, seed, id_dropout
         self.users, self.items = train.nonzero()
-        self.epoch = 0
+        self.epoch, self._order_epoch = 0, None
 
     def __len__(self) -> int:
         return int(np.ceil(len(self.users) / self.batch_size))
 
+    def _order(self) -> np.ndarray:
+        if self._order_epoch != self.epoch:  # one permutation per epoch, not per batch
+            self._cached_order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.users))
+            self._order_epoch = self.epoch
+        return self._cached_order
+
     def __getitem__(self, index: int):
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.users))
+        order = self._order()
         pairs = order[index * self.batch_size : (index + 1) * self.batch_size]
         users, items = self.users[pairs], self.items[pairs]
         history = self.train[users].toarray().astype("float32")
