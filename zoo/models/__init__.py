@@ -12,5 +12,6 @@ from zoo.models import (  # noqa: F401
     mnist_cnn,
     mnist_mlp,
     neumf,
+    ts_transformer,
     two_tower,
 )

@@ -1,0 +1,218 @@
+"""ts_transformer: a small transformer encoder that forecasts daily volatility (and the next return)
+from the last year of an asset's price bars; one model for every asset (trained on a pooled panel).
+
+Input: (batch, 252, 2) float, per day [log return %, Garman-Klass variance %^2] (zoo.volatility
+.daily_series), the forecast date last. Inside the model, the last `window` days are scaled by the
+trailing year's mean squared return, so the model sees scale-free features and works for any asset:
+r/s, |r|/s, sqrt(gk)/s, log(gk/s^2 + 0.01). Dense -> + learned position embedding -> keras-hub
+TransformerEncoder blocks -> [last day, mean over days] -> MLP -> 5 numbers z.
+Output: (batch, 5) [rv1, rv5, gk1, gk5, ret1] in natural units: the variance forecast of target
+j is h_j * s^2 * exp(z_j) (z = 0 means "like the last year"), the return forecast s * z_5 / 10.
+Loss: QLIKE of the four variance forecasts plus the return's squared error in units of the
+forecast daily variance (a Gaussian likelihood with that variance held fixed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import keras_hub
+import numpy as np
+from keras import ops
+
+from zoo import backend, hub, volatility
+from zoo.atomic import atomic_write_json
+from zoo.datasets import prices as prices_data
+from zoo.registry import ModelSpec, register
+from zoo.training import checkpoint_state, fit_resumable
+
+CONFIG = {"history": volatility.HISTORY, "window": 64, "dim": 32, "layers": 2, "heads": 4, "dropout": 0.1}
+HORIZON_OF_OUTPUT = [volatility.HORIZONS[name] for name in volatility.TARGETS[:4]]
+
+
+@dataclass(frozen=True)
+class ForecasterRecipe:
+    """How the shipped weights were trained: Adam on every panel asset's forecasts before 2006."""
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    seed: int = 0
+    notes: str = ""
+
+
+def build(config: dict | None = None) -> keras.Model:
+    c = {**CONFIG, **(config or {})}
+    bars = keras.Input((c["history"], 2), name="bars")
+    variance = ops.mean(ops.square(bars[:, :, 0]), axis=1, keepdims=True) + 1e-4  # (batch, 1)
+    recent = bars[:, -c["window"] :]
+    r = recent[:, :, 0] / ops.sqrt(variance)
+    g = recent[:, :, 1] / variance
+    features = ops.clip(ops.stack([r, ops.abs(r), ops.sqrt(g), ops.log(g + 0.01)], axis=-1), -20.0, 20.0)
+    x = keras.layers.Dense(c["dim"], name="embed")(features)
+    x = x + keras_hub.layers.PositionEmbedding(c["window"], name="position")(x)
+    for i in range(c["layers"]):
+        x = keras_hub.layers.TransformerEncoder(
+            intermediate_dim=2 * c["dim"], num_heads=c["heads"], dropout=c["dropout"], name=f"encoder_{i}"
+        )(x)
+    pooled = ops.concatenate([x[:, -1], ops.mean(x, axis=1)], axis=-1)
+    hidden = keras.layers.Dense(c["dim"], activation="gelu", name="hidden")(pooled)
+    z = keras.layers.Dense(len(volatility.TARGETS), kernel_initializer="zeros", name="head")(hidden)
+    horizons = ops.convert_to_tensor(np.array([HORIZON_OF_OUTPUT], "float32"))
+    variances = horizons * variance * ops.exp(ops.clip(z[:, :4], -8.0, 8.0))
+    mean_return = ops.sqrt(variance) * z[:, 4:] / 10
+    return keras.Model(bars, ops.concatenate([variances, mean_return], axis=-1), name="ts_transformer")
+
+
+def forecaster_loss(y_true, y_pred):
+    """Sum of the four QLIKE losses and the return's standardized squared error, per example."""
+    forecast = y_pred[:, :4]
+    qlike = ops.sum(ops.log(forecast) + y_true[:, :4] / forecast, axis=-1)
+    daily_variance = ops.stop_gradient(y_pred[:, 0])
+    return qlike + ops.square(y_true[:, 4] - y_pred[:, 4]) / daily_variance
+
+
+class WindowBatches(keras.utils.PyDataset):
+    """Shuffled batches of (252-day inputs, targets) over many assets' forecast dates, built on the
+    fly from one concatenated series; the order depends only on (seed, epoch), so resume is exact."""
+
+    def __init__(self, series: np.ndarray, ends: np.ndarray, targets: np.ndarray, batch_size: int, seed=0):
+        super().__init__()
+        self.series, self.ends, self.targets = series, ends, targets.astype("float32")
+        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
+        self._cached = (None, None)
+
+    def __len__(self) -> int:
+        return -(-len(self.ends) // self.batch_size)
+
+    def _order(self) -> np.ndarray:
+        if self._cached[0] != self.epoch:
+            self._cached = (self.epoch, np.random.default_rng([self.seed, self.epoch]).permutation(len(self.ends)))
+        return self._cached[1]
+
+    def __getitem__(self, index: int):
+        rows = self._order()[index * self.batch_size : (index + 1) * self.batch_size]
+        return volatility.windows(self.series, self.ends[rows]), self.targets[rows]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+
+
+def panel_windows(panel: list[prices_data.Prices], period: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(series, ends, targets) of a period's forecast dates over all assets, the series concatenated
+    (an end index never reaches back into the asset before it: every end has a full year of its own)."""
+    series, ends, targets, offset = [], [], [], 0
+    for bars in panel:
+        daily = volatility.daily_series(bars)
+        t = volatility.period_dates(bars, period)
+        series.append(daily)
+        ends.append(t + offset)
+        targets.append(volatility.targets(daily)[t])
+        offset += len(daily)
+    return np.concatenate(series), np.concatenate(ends), np.concatenate(targets)
+
+
+def train(
+    *,
+    epochs=None,
+    batch_size=None,
+    out_dir=None,
+    resume=False,
+    seed=None,
+    limit=None,
+    verbose="auto",
+    command=None,
+    callbacks=None,
+    data_dir=None,
+    steps=None,
+    holdout=0,
+) -> dict:
+    """Train on the pooled panel's forecasts whose targets end before 2006 (purged); 2006-2007 is the
+    validation curve; the held-out period (2008 on) is measured once at the end."""
+    if steps is not None or holdout:
+        raise ValueError("ts_transformer trains by epochs over the price panel; --steps and --holdout do not apply.")
+    overrides = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
+    recipe = dataclasses.replace(SPEC.recipe, **{k: v for k, v in overrides.items() if v is not None})
+    if recipe.epochs < 1 or recipe.batch_size < 1:
+        raise ValueError(f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}.")
+    out_dir = Path(out_dir or Path("runs") / "ts_transformer")
+    state = checkpoint_state(out_dir, resume)
+
+    backend.seed_everything(recipe.seed)
+    panel = prices_data.load_panel(data_dir)
+    series, ends, targets = panel_windows(panel, "train")
+    if limit is not None:  # quick runs: a seeded subset of the training forecasts
+        keep = np.sort(np.random.default_rng(recipe.seed).permutation(len(ends))[:limit])
+        ends, targets = ends[keep], targets[keep]
+    val_series, val_ends, val_targets = panel_windows(panel, "val")
+    validation = (volatility.windows(val_series, val_ends), val_targets.astype("float32"))
+    model = build(CONFIG)
+    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), loss=forecaster_loss)
+    started = time.time()
+    history = fit_resumable(
+        model,
+        WindowBatches(series, ends, targets, recipe.batch_size, recipe.seed),
+        epochs=recipe.epochs,
+        out_dir=out_dir,
+        state=state,
+        validation_data=validation,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    weights_path = out_dir / "ts_transformer.weights.h5"
+    hub.save_weights(model, weights_path)
+    label, n, metrics = volatility.score_heldout(model, data_dir)
+    result = {
+        "model": "ts_transformer",
+        "backend": backend.current(),
+        "recipe": dataclasses.asdict(recipe),
+        "epochs": recipe.epochs,
+        "batch_size": recipe.batch_size,
+        "train_examples": int(len(ends)),
+        "seed": recipe.seed,
+        "wall_time_s": round(sum(history.get("epoch_seconds", [])) or time.time() - started, 1),
+        "history": history,
+        "command": command,
+        "weights": str(weights_path),
+        "sha256": hub.sha256(weights_path),
+        "test": {"model": "ts_transformer", "backend": backend.current(), "dataset": "prices", "split": label,
+                 "n": n, "metrics": metrics},
+    }  # fmt: skip
+    atomic_write_json(out_dir / "ts_transformer.metrics.json", result)
+    return result
+
+
+SPEC = register(
+    ModelSpec(
+        name="ts_transformer",
+        task="volatility-forecasting",
+        dataset="prices",
+        description="Transformer encoder over the last 64 of 252 daily bars -> next 1/5-day variance, next return.",
+        build=build,
+        config=CONFIG,
+        input={
+            "shape": [volatility.HISTORY, 2],
+            "dtype": "float",
+            "features": "per day [log return in %, Garman-Klass variance in %^2], oldest first, "
+            "from zoo.volatility.daily_series(bars)",
+        },
+        output="[rv1, rv5, gk1, gk5] variance forecasts (%^2) for the next 1 and 5 days, and the next return (%)",
+        recipe=ForecasterRecipe(
+            epochs=12,
+            batch_size=256,
+            learning_rate=1e-3,
+            notes="QLIKE + standardized return error; pooled panel of 26 assets, targets before 2006",
+        ),
+        trainer=train,
+        license="Apache-2.0 (code and weights); data: Kaggle Huge Stock Market Dataset (CC0)",
+        references=(
+            "Vaswani et al. 2017, Attention Is All You Need",
+            "Patton and Sheppard 2009, Evaluating Volatility and Correlation Forecasts (QLIKE)",
+            "Garman and Klass 1980, On the Estimation of Security Price Volatilities from Historical Data",
+        ),
+    )
+)
