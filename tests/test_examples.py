@@ -67,3 +67,11 @@ def test_recommendation_example(tmp_path, backend_name):
     assert float(ndcg["two_tower"]) > float(ndcg["popularity"]), out
     assert out.count("(because you like") == 5
     assert (tmp_path / "recommended_popularity.png").stat().st_size > 10_000
+
+
+def test_finance_example(tmp_path, backend_name):
+    out = run_example("finance_forecast.py", tmp_path, backend_name)
+    found = dict(re.findall(r"(\w+): QLIKE (-?\d\.\d+)", out))
+    assert set(found) == {"naive", "ewma", "garch", "har", "ts_transformer"}, out
+    assert float(found["ts_transformer"]) < float(found["naive"]), out
+    assert (tmp_path / "SPY_forecast.png").stat().st_size > 10_000

@@ -34,6 +34,12 @@ rated = anime.load_sample().train
 users = np.flatnonzero(np.diff(rated.indptr) > 0)[:50]
 for name in ("two_tower", "neumf"):  # scores of every item for 50 sample users
     outputs[name] = zoo.load(name).score(rated[users], users)
+from zoo import volatility
+from zoo.datasets import prices
+for ticker in prices.SAMPLE_TICKERS:  # 300 forecasts per sample asset: variances and next returns
+    bars = prices.load(ticker, sample=True)
+    outputs["ts_transformer_" + ticker] = volatility.predict(zoo.load("ts_transformer"), bars,
+                                                             volatility.forecast_dates(bars)[:300])
 np.savez(sys.argv[1], **outputs)
 """
 
@@ -78,6 +84,8 @@ def outputs(tmp_path_factory):
         "dcgan_mnist",
         "two_tower",
         "neumf",
+        "ts_transformer_SPY",
+        "ts_transformer_IBM",
     ],
 )
 @pytest.mark.parametrize("other", ["jax", "torch"])
@@ -91,6 +99,8 @@ def test_outputs_agree_with_tensorflow(outputs, model, other):
         tenth_best = np.sort(reference, axis=1)[:, -10:-9]
         picked = np.take_along_axis(reference, np.argsort(-candidate, axis=1)[:, :10], axis=1)
         assert (picked >= tenth_best - 2 * tolerance).all()
+    elif model.startswith("ts_transformer"):  # variances (%^2) and returns (%): relative to their size
+        np.testing.assert_allclose(candidate, reference, rtol=1e-4, atol=1e-6)
     elif model == "char_gpt":  # 256 positions of float32 attention: logits of size ~10 agree to 1e-3
         assert np.abs(reference - candidate).max() <= 1e-3
         np.testing.assert_array_equal(reference.argmax(-1), candidate.argmax(-1))

@@ -1,6 +1,7 @@
 """Write zoo/samples/<dataset>_test_sample.npz: a seeded choice of real test examples and labels,
 and zoo/samples/<dataset>_val_sample.txt: the first characters of a text dataset's validation split,
-and zoo/samples/anime_sample.npz: some users' interactions and the item table.
+and zoo/samples/anime_sample.npz: some users' interactions and the item table,
+and zoo/samples/prices_sample.npz: the last 1,000 daily bars of SPY and IBM.
 
 Run by maintainers with ZOO_DATA_DIR pointing at the full data:
     ZOO_DATA_DIR=../shared/datasets python tools/make_samples.py [DATASET ...]
@@ -12,14 +13,14 @@ import numpy as np
 
 from zoo import datasets
 from zoo.atomic import atomic_path
-from zoo.datasets import anime
+from zoo.datasets import anime, prices
 from zoo.datasets.samples import sample_path, text_sample_path
 
 # Examples per sample; breastmnist and cifar10_catdog: their whole (locally available) test split.
 SIZES = {"mnist": 500, "pneumoniamnist": 200, "breastmnist": 156, "cifar10_catdog": 1000}
 PER_CLASS = {"cifar10": 30}  # balanced samples: this many of every class
 SEED = 2024
-chosen = set(sys.argv[1:]) or set(SIZES) | set(PER_CLASS) | {"tinyshakespeare", "anime"}
+chosen = set(sys.argv[1:]) or set(SIZES) | set(PER_CLASS) | {"tinyshakespeare", "anime", "prices"}
 
 
 def balanced_rows(y: np.ndarray, per_class: int) -> np.ndarray:
@@ -67,3 +68,17 @@ if "anime" in chosen:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, **arrays)
     print(f"wrote {anime.SAMPLE}: {ANIME_USERS} users' split interactions and {len(items.names)} items")
+
+PRICE_DAYS = 1000  # the held-out period's last four years: enough for a year of history and 700+ forecasts
+if "prices" in chosen:
+    arrays = {}
+    for ticker in prices.SAMPLE_TICKERS:
+        bars = prices.load(ticker)
+        arrays[f"{ticker}_dates"] = bars.dates[-PRICE_DAYS:]
+        arrays[f"{ticker}_ohlc"] = np.stack([bars.open, bars.high, bars.low, bars.close], axis=1)[
+            -PRICE_DAYS:
+        ]
+    with atomic_path(prices.SAMPLE) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **arrays)
+    print(f"wrote {prices.SAMPLE}: the last {PRICE_DAYS} bars of {', '.join(prices.SAMPLE_TICKERS)}")

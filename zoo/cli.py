@@ -203,6 +203,10 @@ def _cmd_predict(args) -> int:
         raise ValueError(
             f"{args.name} ranks items for users; use `python -m applications.recommendation recommend`."
         )
+    if spec.task == "volatility-forecasting":
+        raise ValueError(
+            f"{args.name} reads price series, not files; use `python -m applications.finance forecast`."
+        )
     if args.top < 1:
         raise ValueError(f"--top must be at least 1, got {args.top}.")
     x, sources = inputs.read_inputs(args.files, spec, invert=args.invert, resize=args.resize)

@@ -88,6 +88,10 @@ def evaluate(
 
         label, users, metrics = recommendation.score_split(model, split, data_dir=data_dir, sample=sample)
         return _record(spec, label, users, metrics)
+    if spec.task == "volatility-forecasting":  # the held-out period (2008 on), pooled over the price panel
+        from zoo import volatility
+
+        return _record(spec, *volatility.score_heldout(model, data_dir=data_dir, sample=sample))
     if spec.task == "generation":  # samples drawn from the model, compared with the real test split
         n = limit or 10_000
         scores = spec.extra["score"](model, n=n, seed=seed, data_dir=data_dir)

@@ -32,18 +32,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--sample", action="store_true", help="use the bundled SPY/IBM sample (offline)")
         return p
 
-    p = with_data(commands.add_parser("forecast", help="the next 1- or 5-day forecasts and a PNG"), panel=False)
+    p = with_data(
+        commands.add_parser("forecast", help="the next 1- or 5-day forecasts and a PNG"), panel=False
+    )
     p.add_argument("--horizon", type=int, default=5, help="days ahead: 1 or 5")
     p.add_argument("--out", default="runs/finance", help="folder for <TICKER>_forecast.png")
     p.add_argument("--json", action="store_true")
-    p = with_data(commands.add_parser("backtest", help="walk-forward comparison and vol-targeting backtest"), True)
+    p = with_data(
+        commands.add_parser("backtest", help="walk-forward comparison and vol-targeting backtest"), True
+    )
     p.add_argument("--horizon", type=int, default=1, help="the headline target's days ahead: 1 or 5")
     p.add_argument("--proxy", choices=("rv", "gk"), default="rv",
-                   help="headline realized variance: rv (squared returns) or gk (Garman-Klass range)")  # fmt: skip
+                   help="headline variance: rv (squared returns) or gk (Garman-Klass range)")  # fmt: skip
     p.add_argument("--start", default="2008-01-01", help="first forecast date (held-out period)")
     p.add_argument("--target-vol", type=float, default=0.10, help="annualized, as a fraction")
     p.add_argument("--max-leverage", type=float, default=2.0)
-    p.add_argument("--cost-bps", type=float, default=5.0, help="cost per unit of position traded, basis points")
+    p.add_argument(
+        "--cost-bps", type=float, default=5.0, help="cost per unit of position traded, basis points"
+    )
     p.add_argument("--out", help="folder for report.html, metrics.json and PNGs")
     p.add_argument("--json", action="store_true")
     return parser
@@ -88,7 +94,10 @@ def _forecast(args) -> int:
     print(f"{'model':<16}{'variance %^2':>14}{'annualized vol':>16}")
     for name, value in result.items():
         print(f"{name:<16}{value['variance']:14.3f}{value['annual_vol']:15.1f}%")
-    print(f"ts_transformer next-day return: {result['ts_transformer']['next_return']:+.3f}% (no edge: see README)")
+    print(
+        f"ts_transformer next-day return: {result['ts_transformer']['next_return']:+.3f}% "
+        "(no edge: see the README)"
+    )
     print(f"wrote {path}")
     return 0
 

@@ -64,7 +64,9 @@ def backtest(results: list[Forecasts], target_vol: float, max_leverage: float, c
             if name == "buy_and_hold":
                 per_asset.append(simple)
             else:
-                exposure = positions(r.variance[name.removeprefix("vol_target_"), "rv1"], target_vol, max_leverage)
+                exposure = positions(
+                    r.variance[name.removeprefix("vol_target_"), "rv1"], target_vol, max_leverage
+                )
                 per_asset.append(strategy_returns(simple, exposure, cost_bps))
         daily[name] = per_date_mean(every_date, np.concatenate(per_asset))
     return {"dates": dates, "daily": daily, "metrics": {k: performance(v) for k, v in daily.items()}}

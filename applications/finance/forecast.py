@@ -52,7 +52,9 @@ def plot(bars, model, forecasts: dict, horizon: int, path: Path) -> Path:
     top.set_title(f"{bars.name}: last close {bars.dates[-1]}  ({NOTE})", fontsize=9)
     top.legend(fontsize=8)
     learned = volatility.predict(model, bars, recent)
-    realized = np.sqrt(np.convolve(volatility.daily_series(bars)[:, 0] ** 2, np.ones(21) / 21, "full")[recent])
+    realized = np.sqrt(
+        np.convolve(volatility.daily_series(bars)[:, 0] ** 2, np.ones(21) / 21, "full")[recent]
+    )
     bottom.plot(dates, realized * np.sqrt(TRADING_DAYS), color="0.6", lw=1, label="realized (last 21 days)")
     bottom.plot(dates, np.sqrt(learned[:, 0] * TRADING_DAYS), color="C0", lw=1, label="ts_transformer, 1-day")
     for i, name in enumerate(walkforward.VARIANCE_MODELS):

@@ -39,7 +39,9 @@ def plot_forecasts(forecasts, path: Path) -> Path:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 4))
     dates = forecasts.dates.astype("datetime64[D]").astype(object)
-    ax.plot(dates, _annualized(forecasts.realized[:, 1], 5), color="0.75", lw=0.8, label="realized (next 5 days)")
+    ax.plot(
+        dates, _annualized(forecasts.realized[:, 1], 5), color="0.75", lw=0.8, label="realized (next 5 days)"
+    )
     for name in PLOTTED_MODELS:
         ax.plot(dates, _annualized(forecasts.variance[name, "rv5"], 5), lw=0.9, label=name)
     ax.set_yscale("log")
@@ -87,29 +89,43 @@ def write_html(summary: dict, images: list[Path], path: Path) -> Path:
         f"<h1>Volatility and return forecasts: {html.escape(summary['title'])}</h1>",
         f"<p><b>{NOTE}</b></p>",
         f"<p>Held-out period {summary['period']['start']} to {summary['period']['end']}, "
-        f"{summary['n_forecasts']} forecasts; walk-forward, baselines refit every 21 days on past data only.</p>",
+        f"{summary['n_forecasts']} forecasts; walk-forward, baselines refit every 21 days on past data "
+        "only.</p>",
         "<h2>QLIKE (lower is better)</h2>",
         _table(["target", *models], [[t, *(v["qlike"][m] for m in models)] for t, v in variance.items()]),
         "<h2>Diebold-Mariano p-values, ts_transformer vs each baseline (QLIKE; sign: mean difference)</h2>",
         _table(
             ["target", *models[:-1]],
-            [[t, *(f"{v['dm'][m]['p_value']:.3g} ({v['dm'][m]['mean_difference']:+.3f})" for m in models[:-1])]
-             for t, v in variance.items()],
+            [
+                [
+                    t,
+                    *(
+                        f"{v['dm'][m]['p_value']:.3g} ({v['dm'][m]['mean_difference']:+.3f})"
+                        for m in models[:-1]
+                    ),
+                ]
+                for t, v in variance.items()
+            ],
         ),  # fmt: skip
         "<h2>MSE of variance (%^4)</h2>",
         _table(["target", *models], [[t, *(v["mse"][m] for m in models)] for t, v in variance.items()]),
         "<h2>Next-day return</h2>",
         _table(
             ["model", "RMSE %", "direction accuracy", "binomial p", "IC (Spearman)"],
-            [[m, r["rmse"], r["direction"]["accuracy"], r["direction"]["p_value"], r["ic"]]
-             for m, r in summary["returns"].items()],
+            [
+                [m, r["rmse"], r["direction"]["accuracy"], r["direction"]["p_value"], r["ic"]]
+                for m, r in summary["returns"].items()
+            ],
         ),  # fmt: skip
         f"<h2>Vol targeting ({summary['settings']['target_vol']:.0%} target, at most "
-        f"{summary['settings']['max_leverage']}x, {summary['settings']['cost_bps']} bp costs) vs buy-and-hold</h2>",
+        f"{summary['settings']['max_leverage']}x, {summary['settings']['cost_bps']} bp costs) "
+        "vs buy-and-hold</h2>",
         _table(
             ["strategy", "annual return", "annual vol", "Sharpe", "max drawdown"],
-            [[s, p["annual_return"], p["annual_vol"], p["sharpe"], p["max_drawdown"]]
-             for s, p in summary["backtest"].items()],
+            [
+                [s, p["annual_return"], p["annual_vol"], p["sharpe"], p["max_drawdown"]]
+                for s, p in summary["backtest"].items()
+            ],
         ),  # fmt: skip
         *(f'<p><img src="{html.escape(p.name)}" style="max-width:100%"></p>' for p in images),
     ]

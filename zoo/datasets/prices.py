@@ -72,7 +72,8 @@ def read_csv(path, name: str | None = None) -> Prices:
             values = [float(row[i]) for i in where[1:]]
         except (ValueError, IndexError):
             raise ValueError(
-                f"{path} line {line}: cannot read {','.join(row)!r}; expected a YYYY-MM-DD date and four prices."
+                f"{path} line {line}: cannot read {','.join(row)!r}; "
+                "expected a YYYY-MM-DD date and four prices."
             ) from None
         if not all(np.isfinite(values)) or min(values) <= 0:
             raise ValueError(f"{path} line {line} ({date}): prices must be positive numbers, got {values}.")
@@ -84,7 +85,9 @@ def read_csv(path, name: str | None = None) -> Prices:
             )
         if dates and date <= dates[-1]:
             problem = "repeats the date before it" if date == dates[-1] else f"comes after {dates[-1]}"
-            raise ValueError(f"{path} line {line}: date {date} {problem}; dates must be unique and ascending.")
+            raise ValueError(
+                f"{path} line {line}: date {date} {problem}; dates must be unique and ascending."
+            )
         dates.append(date)
         bars.append(values)
     if len(dates) < 2:
