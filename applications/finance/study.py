@@ -8,7 +8,7 @@ import numpy as np
 from applications.finance import backtest as strategy
 from applications.finance import walkforward
 from applications.finance.report import NOTE
-from zoo import backend
+from zoo import backend, volatility
 
 
 def run(
@@ -17,7 +17,7 @@ def run(
     *,
     title: str,
     target: str = "rv1",
-    start: str = "2008-01-01",
+    start: str = volatility.TEST_START,
     target_vol: float = 0.10,
     max_leverage: float = 2.0,
     cost_bps: float = 5.0,
@@ -26,6 +26,11 @@ def run(
     """(summary, per-asset Forecasts, backtest result) for `panel` (a list of Prices)."""
     if target not in walkforward.VARIANCE_TARGETS:
         raise ValueError(f"unknown target {target!r}; targets: {', '.join(walkforward.VARIANCE_TARGETS)}.")
+    if np.datetime64(start, "D") < np.datetime64(volatility.TEST_START, "D"):
+        log(
+            f"warning: ts_transformer's weights were trained and validated on data up to 2007; its forecasts "
+            f"from {start} to {volatility.TEST_START} are in-sample, not out-of-sample."
+        )
     results = []
     for i, bars in enumerate(panel, start=1):
         results.append(walkforward.walk_forward(bars, model, start=start))
