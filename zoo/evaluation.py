@@ -72,6 +72,13 @@ def evaluate(
     if tta and not spec.extra.get("flip_tta"):
         allowed = [n for n in registry.names() if registry.get(n).extra.get("flip_tta")]
         raise ValueError(f"{name} has no flip test-time augmentation; models with it: {', '.join(allowed)}.")
+    if spec.task == "volatility-forecasting":  # the held-out period (2008 on), pooled over the price panel
+        if split not in (None, "test") or limit is not None:
+            raise ValueError(f"{name} is measured on its whole held-out period: no --split or --limit.")
+        from zoo import load, volatility
+
+        model = model if model is not None else load(name)
+        return _record(spec, *volatility.score_heldout(model, data_dir=data_dir, sample=sample))
     if split is None:  # the test split, or the validation split of datasets without one
         split = "test" if "test" in datasets.splits(spec.dataset) else "val"
     if limit is not None and limit < 1:
@@ -88,10 +95,6 @@ def evaluate(
 
         label, users, metrics = recommendation.score_split(model, split, data_dir=data_dir, sample=sample)
         return _record(spec, label, users, metrics)
-    if spec.task == "volatility-forecasting":  # the held-out period (2008 on), pooled over the price panel
-        from zoo import volatility
-
-        return _record(spec, *volatility.score_heldout(model, data_dir=data_dir, sample=sample))
     if spec.task == "generation":  # samples drawn from the model, compared with the real test split
         n = limit or 10_000
         scores = spec.extra["score"](model, n=n, seed=seed, data_dir=data_dir)

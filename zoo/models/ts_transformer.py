@@ -62,8 +62,8 @@ def build(config: dict | None = None) -> keras.Model:
     pooled = ops.concatenate([x[:, -1], ops.mean(x, axis=1)], axis=-1)
     hidden = keras.layers.Dense(c["dim"], activation="gelu", name="hidden")(pooled)
     z = keras.layers.Dense(len(volatility.TARGETS), kernel_initializer="zeros", name="head")(hidden)
-    horizons = ops.convert_to_tensor(np.array([HORIZON_OF_OUTPUT], "float32"))
-    variances = horizons * variance * ops.exp(ops.clip(z[:, :4], -8.0, 8.0))
+    horizons = np.array([HORIZON_OF_OUTPUT], "float32")  # numpy, on the right: a constant on every backend
+    variances = variance * horizons * ops.exp(ops.clip(z[:, :4], -8.0, 8.0))
     mean_return = ops.sqrt(variance) * z[:, 4:] / 10
     return keras.Model(bars, ops.concatenate([variances, mean_return], axis=-1), name="ts_transformer")
 
