@@ -8,7 +8,8 @@ Variance of the next h days, for a daily proxy p (squared returns, or Garman-Kla
             last 2,520 days of returns; for the range proxy its forecast is scaled by the fit window's
             mean(gk) / mean(r^2) (GARCH models close-to-close returns, which include the overnight gap)
     har     HAR (Corsi 2009): OLS of the next h days' p on the last day, week and month of p, refit
-            every 21 days on the last 2,520 days whose targets were already known
+            every 21 days on the last 2,520 days whose targets were already known; forecasts outside
+            the fit window's range are replaced by its mean (Bollerslev, Patton and Quaedvlieg 2016)
 Next-day return: zero (random walk), the historical mean, AR(5) by OLS (refit every 21 days).
 """
 
@@ -74,6 +75,13 @@ def har_design(proxy: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.stack([np.ones(len(rows)), proxy[rows], trailing(5), trailing(22)], axis=1)
 
 
+def insanity_filter(forecast: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Forecasts outside the range of the targets seen in the fit window (a linear model can go
+    negative) are replaced by their mean."""
+    sane = (forecast >= seen.min()) & (forecast <= seen.max())
+    return np.where(sane, forecast, seen.mean())
+
+
 def har(proxy: np.ndarray, t: np.ndarray, h: int) -> np.ndarray:
     future = np.convolve(proxy, np.ones(h), mode="valid")  # future[i] = p[i..i+h-1]
     out = np.empty(len(t))
@@ -81,9 +89,11 @@ def har(proxy: np.ndarray, t: np.ndarray, h: int) -> np.ndarray:
     for refit, block in refit_blocks(t):
         # rows whose h-day target was complete at the refit date's close: row + h <= refit
         rows = np.arange(max(21, refit + 1 - WINDOW), refit - h + 1)
-        coef, *_ = np.linalg.lstsq(har_design(proxy, rows), future[rows + 1], rcond=None)
-        floor = np.quantile(future[rows + 1], 0.01)  # a level forecast can go negative: the fit window's 1%
-        out[done : done + len(block)] = np.maximum(har_design(proxy, block) @ coef, max(floor, FLOOR))
+        seen = future[rows + 1]
+        coef, *_ = np.linalg.lstsq(har_design(proxy, rows), seen, rcond=None)
+        out[done : done + len(block)] = np.maximum(
+            insanity_filter(har_design(proxy, block) @ coef, seen), FLOOR
+        )
         done += len(block)
     return out
 
