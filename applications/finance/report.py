@@ -145,3 +145,39 @@ def write(summary: dict, results, backtest_result: dict, out_dir) -> list[Path]:
     images = [plot_forecasts(results[0], out_dir / "forecast_vs_realized.png")]
     images += plot_backtest(backtest_result, summary["title"], out_dir)
     return [out_dir / "metrics.json", *images, write_html(summary, images, out_dir / "report.html")]
+
+
+def markdown(summaries: dict) -> str:
+    """README tables from backtest summaries {label: summary}: QLIKE with DM p-values, returns, backtest."""
+    models = list(next(iter(summaries.values()))["qlike"])
+    lines = [
+        "| assets | target | forecasts | " + " | ".join(models) + " | DM p vs garch | DM p vs har |",
+        "| --- | --- | ---: | " + " | ".join("---:" for _ in models) + " | ---: | ---: |",
+    ]
+    for label, summary in summaries.items():
+        for target, table in summary["variance"].items():
+            best = min(table["qlike"], key=table["qlike"].get)
+            cells = [f"**{v:.4f}**" if m == best else f"{v:.4f}" for m, v in table["qlike"].items()]
+            cells += [f"{table['dm'][m]['p_value']:.2g}" for m in ("garch", "har")]
+            lines.append(f"| {label} | {target} | {summary['n_forecasts']:,} | {' | '.join(cells)} |")
+    lines += [
+        "",
+        "| assets | return forecast | RMSE % | direction | binomial p | IC |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for label, summary in summaries.items():
+        for name, r in summary["returns"].items():
+            accuracy, p, ic = r["direction"]["accuracy"], r["direction"]["p_value"], r["ic"]
+            cells = ["-" if accuracy is None else f"{accuracy:.2%}", "-" if p is None else f"{p:.2g}"]
+            cells.append("-" if ic is None else f"{ic:+.3f}")
+            lines.append(f"| {label} | {name} | {r['rmse']:.4f} | {' | '.join(cells)} |")
+    lines += [
+        "",
+        "| assets | strategy | annual return | annual vol | Sharpe | max drawdown |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for label, summary in summaries.items():
+        for name, p in summary["backtest"].items():
+            cells = [f"{p['annual_return']:+.2%}", f"{p['annual_vol']:.2%}", f"{p['sharpe']:.2f}"]
+            lines.append(f"| {label} | {name} | {' | '.join(cells)} | {p['max_drawdown']:.1%} |")
+    return "\n".join(lines)
