@@ -286,6 +286,7 @@ def test_forecast_on_any_csv(capsys, tmp_path, spy):
         (["backtest", "--sample", "--ticker", "AAPL"], "the bundled sample has SPY, IBM"),
         (["backtest", "--sample", "--ticker", "SPY", "--target-vol", "15"], "target vol must be in"),
         (["backtest", "--sample", "--ticker", "SPY", "--start", "2017-10-01"], "at least 30 are needed"),
+        (["backtest", "--sample", "--ticker", "SPY", "--start", "last year"], "is not a date"),
     ],
 )
 def test_cli_errors_are_one_sentence(capsys, argv, needle):
@@ -297,3 +298,12 @@ def test_cli_bad_csv_names_the_row(capsys, tmp_path):
     path = write_csv(tmp_path / "bad.csv", [GOOD[1], GOOD[0]])
     code, _, err = run_cli(capsys, "forecast", "--csv", str(path))
     assert code == 2 and "line 3" in err and "ascending" in err
+
+
+def test_pooled_backtest_on_the_sample(capsys):
+    code, out, err = run_cli(capsys, "backtest", "--sample", "--panel", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["tickers"] == ["SPY", "IBM"] and summary["title"] == "pooled panel of 2 assets"
+    assert summary["n_forecasts"] == 2 * (1000 - volatility.HISTORY + 1 - 5)
+    assert set(summary["backtest"]) == {"buy_and_hold", *(f"vol_target_{m}" for m in backtest.SIZING_MODELS)}

@@ -4,9 +4,8 @@ finance tables in README.md from docs/finance/*/metrics.json (written by the bac
 python tools/update_docs.py        # `make docs`; tests/test_docs.py fails when they are stale
 """
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 from applications.finance import report as finance_report
 from zoo import catalog

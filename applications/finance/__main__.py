@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, default=1, help="the headline target's days ahead: 1 or 5")
     p.add_argument("--proxy", choices=("rv", "gk"), default="rv",
                    help="headline variance: rv (squared returns) or gk (Garman-Klass range)")  # fmt: skip
-    p.add_argument("--start", default="2008-01-01", help="first forecast date (held-out period)")
+    p.add_argument(
+        "--start", help="first forecast date, YYYY-MM-DD (default 2008-01-01: the held-out period)"
+    )
     p.add_argument("--target-vol", type=float, default=0.10, help="annualized, as a fraction")
     p.add_argument("--max-leverage", type=float, default=2.0)
     p.add_argument(
@@ -105,17 +107,19 @@ def _forecast(args) -> int:
 def _backtest(args) -> int:
     import zoo
     from applications.finance import report, study
+    from zoo import volatility
 
     if args.horizon not in (1, 5):
         raise ValueError(f"--horizon must be 1 or 5 days (the forecast targets), got {args.horizon}.")
     panel = _panel(args)
-    title = "pooled panel of 26 assets" if getattr(args, "panel", False) else ", ".join(b.name for b in panel)
+    pooled = getattr(args, "panel", False)
+    title = f"pooled panel of {len(panel)} assets" if pooled else ", ".join(b.name for b in panel)
     summary, results, tested = study.run(
         panel,
         zoo.load("ts_transformer"),
         title=title,
         target=f"{args.proxy}{args.horizon}",
-        start=args.start,
+        start=args.start or volatility.TEST_START,
         target_vol=args.target_vol,
         max_leverage=args.max_leverage,
         cost_bps=args.cost_bps,

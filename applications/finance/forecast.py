@@ -57,8 +57,8 @@ def plot(bars, model, forecasts: dict, horizon: int, path: Path) -> Path:
     )
     bottom.plot(dates, realized * np.sqrt(TRADING_DAYS), color="0.6", lw=1, label="realized (last 21 days)")
     bottom.plot(dates, np.sqrt(learned[:, 0] * TRADING_DAYS), color="C0", lw=1, label="ts_transformer, 1-day")
-    for i, name in enumerate(walkforward.VARIANCE_MODELS):
-        bottom.scatter([future[-1].astype(object)], [forecasts[name]["annual_vol"]], s=18, color=f"C{i + 1}",
+    for i, name in enumerate(reversed(walkforward.VARIANCE_MODELS)):  # ts_transformer first: C0, as its line
+        bottom.scatter([future[-1].astype(object)], [forecasts[name]["annual_vol"]], s=18, color=f"C{i}",
                        label=f"{name}: next {horizon} day(s)")  # fmt: skip
     bottom.set_ylabel("annualized volatility, %")
     bottom.legend(fontsize=7, ncol=2)

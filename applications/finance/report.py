@@ -138,11 +138,13 @@ def write_html(summary: dict, images: list[Path], path: Path) -> Path:
 
 
 def write(summary: dict, results, backtest_result: dict, out_dir) -> list[Path]:
-    """metrics.json, forecast_vs_realized.png (first asset), cumulative.png, drawdown.png, report.html."""
+    """metrics.json, forecast_vs_realized.png (SPY, or the first asset), cumulative.png, drawdown.png and
+    report.html in out_dir."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out_dir / "metrics.json", summary)
-    images = [plot_forecasts(results[0], out_dir / "forecast_vs_realized.png")]
+    shown = next((r for r in results if r.name == "SPY"), results[0])  # a pool: SPY when it is in it
+    images = [plot_forecasts(shown, out_dir / "forecast_vs_realized.png")]
     images += plot_backtest(backtest_result, summary["title"], out_dir)
     return [out_dir / "metrics.json", *images, write_html(summary, images, out_dir / "report.html")]
 

@@ -26,7 +26,11 @@ def run(
     """(summary, per-asset Forecasts, backtest result) for `panel` (a list of Prices)."""
     if target not in walkforward.VARIANCE_TARGETS:
         raise ValueError(f"unknown target {target!r}; targets: {', '.join(walkforward.VARIANCE_TARGETS)}.")
-    if np.datetime64(start, "D") < np.datetime64(volatility.TEST_START, "D"):
+    try:
+        first = np.datetime64(start, "D")
+    except ValueError:
+        raise ValueError(f"start {start!r} is not a date; use YYYY-MM-DD, e.g. 2008-01-01.") from None
+    if first < np.datetime64(volatility.TEST_START, "D"):
         log(
             f"warning: ts_transformer's weights were trained and validated on data up to 2007; its forecasts "
             f"from {start} to {volatility.TEST_START} are in-sample, not out-of-sample."
