@@ -287,6 +287,7 @@ def test_forecast_on_any_csv(capsys, tmp_path, spy):
         (["backtest", "--sample", "--ticker", "SPY", "--target-vol", "15"], "target vol must be in"),
         (["backtest", "--sample", "--ticker", "SPY", "--start", "2017-10-01"], "at least 30 are needed"),
         (["backtest", "--sample", "--ticker", "SPY", "--start", "last year"], "is not a date"),
+        (["backtest", "--sample", "--ticker", "SPY", "--cost-bps", "-1"], "costs must be zero or positive"),
     ],
 )
 def test_cli_errors_are_one_sentence(capsys, argv, needle):

@@ -53,7 +53,10 @@ def drawdown(daily: np.ndarray) -> np.ndarray:
 
 def backtest(results: list[Forecasts], target_vol: float, max_leverage: float, cost_bps: float) -> dict:
     """{"dates", "daily": {strategy: net daily returns}, "metrics": {strategy: performance}}; several
-    assets are held in equal weights (each vol-targeted on its own), rebalanced daily."""
+    assets are held in equal weights (each vol-targeted on its own), rebalanced daily (that
+    rebalancing is not charged; changes of each asset's exposure are)."""
+    if cost_bps < 0:
+        raise ValueError(f"costs must be zero or positive basis points, got {cost_bps}.")
     dates = np.unique(np.concatenate([r.dates for r in results]))
     every_date = np.concatenate([r.dates for r in results])
     daily = {}

@@ -88,9 +88,8 @@ def compare_variance(results: list[Forecasts], target: str) -> dict:
         losses[name] = volatility.qlike(realized, forecast)
         table["qlike"][name] = float(losses[name].mean())
         table["mse"][name] = float(np.mean((realized - forecast) ** 2))
-    ours = per_date_mean(dates, losses["ts_transformer"])
+    ours, horizon = per_date_mean(dates, losses["ts_transformer"]), volatility.HORIZONS[target]
     for name in VARIANCE_MODELS[:-1]:
-        horizon = volatility.HORIZONS[target]
         table["dm"][name] = metrics.diebold_mariano(ours, per_date_mean(dates, losses[name]), horizon)
     return table
 
