@@ -46,6 +46,8 @@ def test_csv_is_read_with_or_without_volume(tmp_path):
     np.testing.assert_array_equal(bars.close, [10.5, 10.2, 10.0])
     no_volume = [",".join(row.split(",")[:5]) for row in GOOD]
     assert len(prices.read_csv(write_csv(tmp_path / "b.csv", no_volume, "Date,Open,High,Low,Close"))) == 3
+    with_bom = write_csv(tmp_path / "c.csv", GOOD, "\ufeffDate,Open,High,Low,Close,Volume")  # as Excel saves
+    assert len(prices.read_csv(with_bom)) == 3
 
 
 @pytest.mark.parametrize(
@@ -299,6 +301,8 @@ def test_cli_bad_csv_names_the_row(capsys, tmp_path):
     path = write_csv(tmp_path / "bad.csv", [GOOD[1], GOOD[0]])
     code, _, err = run_cli(capsys, "forecast", "--csv", str(path))
     assert code == 2 and "line 3" in err and "ascending" in err
+    code, _, err = run_cli(capsys, "forecast", "--csv", str(tmp_path / "absent.csv"))
+    assert code == 2 and "no such CSV file" in err and "Traceback" not in err
 
 
 def test_pooled_backtest_on_the_sample(capsys):

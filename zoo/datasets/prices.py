@@ -50,8 +50,8 @@ def read_csv(path, name: str | None = None) -> Prices:
     """Validated bars from a CSV file; a bad file raises ValueError naming the line that is wrong."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no such CSV file: {path}.")
-    with path.open(newline="", encoding="utf-8") as handle:
+        raise ValueError(f"no such CSV file: {path}.")
+    with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: spreadsheets start with a BOM
         rows = list(csv.reader(handle))
     if not rows:
         raise ValueError(f"{path} is empty; expected the header Date,Open,High,Low,Close[,Volume].")
