@@ -12,7 +12,7 @@ import zoo
 from applications.finance import backtest, baselines, metrics, walkforward
 from applications.finance.__main__ import main
 from tests.conftest import full_data
-from zoo import volatility
+from zoo import training, volatility
 from zoo.datasets import prices
 
 # `zoo eval ts_transformer --sample --json`: qlike_rv1 0.834785 on tensorflow, jax and torch (equal to 1e-8)
@@ -312,3 +312,15 @@ def test_pooled_backtest_on_the_sample(capsys):
     assert summary["tickers"] == ["SPY", "IBM"] and summary["title"] == "pooled panel of 2 assets"
     assert summary["n_forecasts"] == 2 * (1000 - volatility.HISTORY + 1 - 5)
     assert set(summary["backtest"]) == {"buy_and_hold", *(f"vol_target_{m}" for m in backtest.SIZING_MODELS)}
+
+
+@requires_prices
+def test_a_short_training_run_checkpoints_and_refuses_to_overwrite(tmp_path):
+    result = training.train("ts_transformer", epochs=1, limit=512, out_dir=tmp_path, verbose=0)
+    assert result["train_examples"] == 512 and len(result["history"]["val_loss"]) == 1
+    assert (
+        np.isfinite(result["history"]["val_loss"][0]) and (tmp_path / "ts_transformer.weights.h5").is_file()
+    )
+    assert "test" not in result  # quick runs skip the held-out period
+    with pytest.raises(FileExistsError, match="--resume"):
+        training.train("ts_transformer", epochs=1, limit=512, out_dir=tmp_path, verbose=0)
