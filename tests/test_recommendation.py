@@ -138,7 +138,7 @@ def test_two_tower_learns_co_occurrence_and_places_new_items_by_genre():
     model = two_tower.build({"items": 12, "hidden": 16, "dim": 8})
     model.prepare(train, tiny_items(["Action"] * 5 + ["Romance"] * 5 + ["Action", "Romance"]))
     spec = zoo.registry.get("two_tower")
-    recipe = recommendation.RecommenderRecipe(epochs=1, batch_size=32, learning_rate=1e-2)
+    recipe = zoo.registry.AdamRecipe(epochs=1, batch_size=32, learning_rate=1e-2)
     recommendation.fit(model, train, recipe, spec.extra["batches"], epochs=15)
     fan = csr([[0, 1]], items=12)  # a new user who likes two action items
     top = ranking.top_k(model.score(fan)[:, :10], fan[:, :10], k=3)[0]

@@ -30,6 +30,11 @@ def fail(prog: str, message: str) -> int:
     return EXIT_USAGE
 
 
+def log_for(args):
+    """An application command's progress printer: stderr when --json owns stdout, else print."""
+    return (lambda message: print(message, file=sys.stderr)) if getattr(args, "json", False) else print
+
+
 def run_command(prog: str, command, args) -> int:
     """Run an application sub-command: a user's mistake becomes one sentence (exit 2), a bug a traceback."""
     try:

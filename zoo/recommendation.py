@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -21,20 +20,9 @@ from scipy import sparse
 from zoo import backend, hub, ranking, registry
 from zoo.atomic import atomic_write_json
 from zoo.datasets import anime
-from zoo.training import checkpoint_state, fit_resumable
+from zoo.training import checkpoint_state, fit_resumable, recipe_with
 
 K = 10
-
-
-@dataclass(frozen=True)
-class RecommenderRecipe:
-    """How the shipped recommender weights were trained (Adam on the training split)."""
-
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    seed: int = 0
-    notes: str = ""
 
 
 def top_items(
@@ -82,7 +70,7 @@ class ValidationRanking(keras.callbacks.Callback):
 
 
 def fit(
-    model, train: sparse.csr_matrix, recipe: RecommenderRecipe, batches, epochs: int, seed: int = 0
+    model, train: sparse.csr_matrix, recipe: registry.AdamRecipe, batches, epochs: int, seed: int = 0
 ) -> None:
     """Continue training `model` (compiled or not, optimizer state kept) on `train` for `epochs`,
     without checkpoints: the flywheel's warm-start retraining and the cold-start experiment."""
@@ -111,12 +99,7 @@ def train(
     if steps is not None or holdout:
         raise ValueError(f"{name} trains by epochs over the anime split; --steps and --holdout do not apply.")
     spec = registry.get(name)
-    overrides = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
-    recipe = dataclasses.replace(spec.recipe, **{k: v for k, v in overrides.items() if v is not None})
-    if recipe.epochs < 1 or recipe.batch_size < 1:
-        raise ValueError(
-            f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}."
-        )
+    recipe = recipe_with(spec.recipe, epochs, batch_size, seed)
     out_dir = Path(out_dir or Path("runs") / name)
     state = checkpoint_state(out_dir, resume)
 

@@ -34,6 +34,17 @@ class Recipe:
 
 
 @dataclass(frozen=True)
+class AdamRecipe:
+    """How a custom trainer's shipped weights were trained with Adam (recommenders, ts_transformer)."""
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    seed: int = 0
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """Everything zoo knows about a model besides its weights (those are in hub's manifest)."""
 

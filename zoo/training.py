@@ -10,6 +10,7 @@ A run directory holds:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import sys
@@ -104,6 +105,17 @@ def restore_checkpoint(model: keras.Model, directory: Path, epoch: int) -> None:
     """Model and optimizer state of a finished epoch; the layout check covers both."""
     model.optimizer.build(model.trainable_variables)
     hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5")
+
+
+def recipe_with(recipe, epochs=None, batch_size=None, seed=None):
+    """A custom trainer's recipe with the command line's overrides (None: keep), checked."""
+    overrides = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
+    recipe = dataclasses.replace(recipe, **{k: v for k, v in overrides.items() if v is not None})
+    if recipe.epochs < 1 or recipe.batch_size < 1:
+        raise ValueError(
+            f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}."
+        )
+    return recipe
 
 
 def checkpoint_state(out_dir: Path, resume: bool) -> dict | None:

@@ -62,10 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     return errors.run_command(PROG, COMMANDS[args.command], args)
 
 
-def _log(args):
-    return (lambda message: print(message, file=sys.stderr)) if args.json else print
-
-
 def _panel(args) -> list:
     from zoo.datasets import prices
 
@@ -123,11 +119,11 @@ def _backtest(args) -> int:
         target_vol=args.target_vol,
         max_leverage=args.max_leverage,
         cost_bps=args.cost_bps,
-        log=_log(args),
+        log=errors.log_for(args),
     )
     if args.out:
         written = report.write(summary, results, tested, args.out)
-        _log(args)(f"wrote {', '.join(str(p) for p in written)}")
+        errors.log_for(args)(f"wrote {', '.join(str(p) for p in written)}")
     if args.json:
         print(json.dumps(summary))
         return 0

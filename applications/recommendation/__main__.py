@@ -57,10 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     return errors.run_command(PROG, COMMANDS[args.command], args)
 
 
-def _log(args):
-    return (lambda message: print(message, file=sys.stderr)) if getattr(args, "json", False) else print
-
-
 def _recommend(args) -> int:
     from scipy import sparse
 
@@ -116,7 +112,7 @@ def _evaluate(args) -> int:
     unknown = sorted(set(names) - set(MODELS))
     if unknown or not names:
         raise ValueError(f"unknown --models {unknown or names}; choose from {', '.join(MODELS)}.")
-    result = compare.compare(args.data_dir, sample=args.sample, names=names, log=_log(args))
+    result = compare.compare(args.data_dir, sample=args.sample, names=names, log=errors.log_for(args))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -124,7 +120,7 @@ def _evaluate(args) -> int:
 
         atomic_write_json(out / "metrics.json", result)
         compare.plot(result, out / "comparison.png")
-        _log(args)(f"wrote {out / 'metrics.json'} and {out / 'comparison.png'}")
+        errors.log_for(args)(f"wrote {out / 'metrics.json'} and {out / 'comparison.png'}")
     if args.json:
         print(json.dumps(result))
         return 0
@@ -165,7 +161,11 @@ def _coldstart(args) -> int:
     from zoo.atomic import atomic_write_json
 
     result = coldstart.experiment(
-        given=args.given, epochs=args.epochs, data_dir=args.data_dir, sample=args.sample, log=_log(args)
+        given=args.given,
+        epochs=args.epochs,
+        data_dir=args.data_dir,
+        sample=args.sample,
+        log=errors.log_for(args),
     )
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from keras import ops
 from zoo import backend, datasets, hub
 from zoo.atomic import atomic_write_json
 from zoo.registry import ModelSpec, register
-from zoo.training import checkpoint_state, fit_resumable
+from zoo.training import checkpoint_state, fit_resumable, recipe_with
 
 CONFIG = {"latent": 64, "label_embedding": 32, "width": 128}
 MAX_SAMPLES = 10_000  # what one `generate` call may ask for (memory, and a sane grid)
@@ -226,14 +226,7 @@ def train(
     """Train the conditional DCGAN on MNIST train; checkpoints every epoch, resumes with resume=True."""
     if steps is not None or holdout:
         raise ValueError("dcgan_mnist trains by epochs over MNIST train; --steps and --holdout do not apply.")
-    overrides = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
-    recipe = dataclasses.replace(
-        recipe or SPEC.recipe, **{k: v for k, v in overrides.items() if v is not None}
-    )
-    if recipe.epochs < 1 or recipe.batch_size < 1:
-        raise ValueError(
-            f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}."
-        )
+    recipe = recipe_with(recipe or SPEC.recipe, epochs, batch_size, seed)
     out_dir = Path(out_dir or Path("runs") / "dcgan_mnist")
     state = checkpoint_state(out_dir, resume)
 

@@ -16,8 +16,7 @@ from scipy import sparse
 
 from zoo import recommendation
 from zoo.datasets import anime
-from zoo.recommendation import RecommenderRecipe
-from zoo.registry import ModelSpec, register
+from zoo.registry import AdamRecipe, ModelSpec, register
 
 CONFIG = {"users": 5000, "items": 7390, "gmf_dim": 32, "mlp_dims": [64, 32, 16], "l2": 1e-6, "negatives": 4}
 
@@ -159,7 +158,7 @@ SPEC = register(
         config=CONFIG,
         input={"user": "user id 0..4999 (the anime dataset's user_id - 1)", "item": "item id 0..7389"},
         output="logit that the user has the item; rank a user's unseen items by it",
-        recipe=RecommenderRecipe(
+        recipe=AdamRecipe(
             epochs=10,
             batch_size=2048,
             learning_rate=1e-3,

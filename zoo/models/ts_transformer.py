@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -27,22 +26,11 @@ from keras import ops
 from zoo import backend, hub, volatility
 from zoo.atomic import atomic_write_json
 from zoo.datasets import prices as prices_data
-from zoo.registry import ModelSpec, register
-from zoo.training import checkpoint_state, fit_resumable
+from zoo.registry import AdamRecipe, ModelSpec, register
+from zoo.training import checkpoint_state, fit_resumable, recipe_with
 
 CONFIG = {"history": volatility.HISTORY, "window": 64, "dim": 32, "layers": 2, "heads": 4, "dropout": 0.1}
 HORIZON_OF_OUTPUT = [volatility.HORIZONS[name] for name in volatility.TARGETS[:4]]
-
-
-@dataclass(frozen=True)
-class ForecasterRecipe:
-    """How the shipped weights were trained: Adam on every panel asset's forecasts before 2006."""
-
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    seed: int = 0
-    notes: str = ""
 
 
 def build(config: dict | None = None) -> keras.Model:
@@ -140,12 +128,7 @@ def train(
         raise ValueError(
             "ts_transformer trains by epochs over the price panel; --steps and --holdout do not apply."
         )
-    overrides = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
-    recipe = dataclasses.replace(SPEC.recipe, **{k: v for k, v in overrides.items() if v is not None})
-    if recipe.epochs < 1 or recipe.batch_size < 1:
-        raise ValueError(
-            f"epochs and batch size must be positive, got {recipe.epochs} and {recipe.batch_size}."
-        )
+    recipe = recipe_with(SPEC.recipe, epochs, batch_size, seed)
     out_dir = Path(out_dir or Path("runs") / "ts_transformer")
     state = checkpoint_state(out_dir, resume)
 
@@ -209,7 +192,7 @@ SPEC = register(
             "from zoo.volatility.daily_series(bars)",
         },
         output="[rv1, rv5, gk1, gk5] variance forecasts (%^2), next 1 and 5 days; the next return (%)",
-        recipe=ForecasterRecipe(
+        recipe=AdamRecipe(
             epochs=4,  # a 12-epoch probe's validation loss was lowest after epoch 4, then rose (overfitting)
             batch_size=256,
             learning_rate=1e-3,

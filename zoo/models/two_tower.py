@@ -22,8 +22,7 @@ from scipy import sparse
 
 from zoo import recommendation
 from zoo.datasets import anime
-from zoo.recommendation import RecommenderRecipe
-from zoo.registry import ModelSpec, register
+from zoo.registry import AdamRecipe, ModelSpec, register
 
 CONFIG = {
     "items": 7390,
@@ -174,7 +173,7 @@ SPEC = register(
             "note": "use model.score(history_rows) or `python -m applications.recommendation recommend`",
         },
         output="a score per item (cosine / temperature + item bias); recommend the best items not yet seen",
-        recipe=RecommenderRecipe(
+        recipe=AdamRecipe(
             epochs=10,
             batch_size=1024,
             learning_rate=1e-3,
