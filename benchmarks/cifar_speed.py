@@ -20,7 +20,8 @@ from benchmarks.per_backend import measure
 MEASURE = """
 import json, sys, time
 import numpy as np
-from zoo import backend, datasets, registry
+from zoo.core import backend, registry
+from zoo import datasets
 steps = int(sys.argv[1])
 x_sample, y_sample = datasets.load_sample("cifar10")
 rows = []
@@ -30,7 +31,7 @@ for name in ("cifar_cnn", "cifar_resnet"):
     reps = -(-recipe.batch_size // len(x_sample))
     x = np.concatenate([x_sample] * reps)[: recipe.batch_size].astype("float32")
     y = np.concatenate([y_sample] * reps)[: recipe.batch_size]
-    model = spec.build(spec.config)
+    model = spec.build()
     model.compile(optimizer=recipe.optimizer(1000), loss=recipe.loss())
     for _ in range(2):
         model.train_on_batch(x, y)

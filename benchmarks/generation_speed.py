@@ -17,7 +17,8 @@ from benchmarks.per_backend import measure
 MEASURE = """
 import json, sys, time
 import zoo
-from zoo import backend, generation
+from zoo.core import backend
+from zoo.families.char_gpt import generation
 model = zoo.load("char_gpt")
 prompt = "ROMEO:\\nBut soft, what light through yonder window breaks? It is the east"[:64]
 new = int(sys.argv[1])

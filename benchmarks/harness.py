@@ -25,7 +25,8 @@ RAW_FAMILIES = {"torch": ("torch",), "jax": ("jax",), "tensorflow": ("torch", "j
 
 def batches(model_name: str, steps: int, batch: int):
     """Real sample images repeated to `steps` batches, with their labels."""
-    from zoo import datasets, registry
+    from zoo import datasets
+    from zoo.core import registry
 
     x, y = datasets.load_sample(registry.get(model_name).dataset)
     reps = -(-steps * batch // len(x))
@@ -60,10 +61,10 @@ def measure_zoo(model_name: str, x, y, batch: int) -> dict:
     import keras
 
     import zoo
-    from zoo import registry
+    from zoo.core import registry
 
     spec = registry.get(model_name)
-    model = spec.build(spec.config)
+    model = spec.build()
     options = spec.compile_options.get(keras.backend.backend(), {})  # what `zoo train` uses
     model.compile(optimizer=spec.recipe.optimizer(10_000), loss=spec.recipe.loss(), **options)
     passes = []

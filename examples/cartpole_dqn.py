@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 import zoo
-from zoo.models import dqn_cartpole
+from zoo.families.dqn import dqn_cartpole
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--episodes", type=int, default=10)

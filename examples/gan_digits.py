@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import zoo
-from zoo import gan_metrics, image_grid
+from zoo.families.dcgan import gan_metrics, image_grid
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", default="runs/gan_digits")

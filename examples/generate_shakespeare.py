@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import zoo
-from zoo import generation
+from zoo.families.char_gpt import generation
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", default="runs/shakespeare")

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import zoo  # noqa: E402
-from zoo import catalog, evaluation, registry  # noqa: E402
+from zoo import catalog  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", default="runs/tour", help="folder for the PNG grid")
@@ -38,7 +38,7 @@ def sample_accuracy(dataset: str, pattern: str) -> dict:
     print(f"\nBundled sample: {len(x)} real {dataset} test images")
     predictions = {}
     for name in zoo.list_models(pattern):
-        predictions[name] = evaluation.predict(zoo.load(name), x).argmax(-1)
+        predictions[name] = zoo.load(name).predict(x, verbose=0).argmax(-1)
         card = zoo.card(name)
         full = card["metrics"].get(keras.backend.backend(), {}).get("metrics", {}).get("accuracy")
         full_text = f" (card, test split: {full:.2%})" if full else ""
@@ -67,5 +67,5 @@ def save_grid(dataset: str, name: str, guesses: np.ndarray, labels, path: Path) 
 digits = sample_accuracy("mnist", "mnist_*")
 save_grid("mnist", "mnist_cnn", digits["mnist_cnn"], list(range(10)), out / "mnist_predictions.png")
 photos = sample_accuracy("cifar10", "cifar_*")
-labels = registry.get("cifar_resnet").extra["labels"]
+labels = zoo.card("cifar_resnet")["labels"]
 save_grid("cifar10", "cifar_resnet", photos["cifar_resnet"], labels, out / "cifar_predictions.png")

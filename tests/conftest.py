@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import hub
+from zoo.core import hub
 
 DATA_DIR = os.environ.get("ZOO_DATA_DIR")
 

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import cli, datasets, generation, text, training
-from zoo.language_modeling import validation_loss
-from zoo.models import char_gpt
+from zoo import cli, datasets
+from zoo.families.char_gpt import generation, text
+from zoo.core import training
+from zoo.families.char_gpt.language_modeling import validation_loss
+from zoo.families.char_gpt import char_gpt
 
 # Measured with the shipped weights on the bundled sample (the first 4,000 validation characters),
 # `zoo eval char_gpt --sample --json`, equal on every backend to 1e-4; 0.05 nats worse fails.

@@ -13,10 +13,11 @@ from PIL import Image
 from test_cli import assert_one_sentence_error, run
 
 import zoo
-from zoo import datasets, evaluation, registry, training
-from zoo.losses import SmoothedSparseCrossentropy
-from zoo.models import cifar_resnet
-from zoo.optimizers import OneCycle
+from zoo import datasets, evaluation
+from zoo.core import registry, training
+from zoo.core.losses import SmoothedSparseCrossentropy
+from zoo.families.cifar import cifar_resnet
+from zoo.core.optimizers import OneCycle
 
 CIFAR_MODELS = ["cifar_cnn", "cifar_resnet", "catdog_cnn"]
 requires_cifar = pytest.mark.skipif(

@@ -9,8 +9,9 @@ import pytest
 from conftest import requires_full_mnist
 
 import zoo
-from zoo import cli, gan_metrics
-from zoo.models import dcgan_mnist
+from zoo import cli
+from zoo.families.dcgan import gan_metrics
+from zoo.families.dcgan import dcgan_mnist
 
 # Class agreement of the shipped generator measured on 10,000 samples (`zoo eval dcgan_mnist --json`).
 MEASURED_AGREEMENT = 0.9615

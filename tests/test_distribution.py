@@ -22,7 +22,8 @@ if keras.backend.backend() == "tensorflow":
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from zoo import backend, datasets, registry
+from zoo.core import backend, registry
+from zoo import datasets
 
 spec = registry.get("mnist_mlp")
 x, y = datasets.load_sample("mnist")
@@ -66,7 +67,7 @@ def test_two_devices_give_the_single_device_losses(backend_name, backend_name_):
 def test_torch_data_parallel_is_refused_clearly(backend_name):
     if backend_name != "torch":
         pytest.skip("the torch pass checks the torch refusal")
-    from zoo import backend
+    from zoo.core import backend
 
     with pytest.raises(backend.BackendError, match="torch"):
         with backend.data_parallel():

@@ -10,7 +10,7 @@ import pytest
 
 import zoo
 from zoo.cli import main
-from zoo.models import dqn_cartpole as dqn
+from zoo.families.dqn import dqn_cartpole as dqn
 
 
 def test_replay_buffer_wraps_around_and_overwrites_the_oldest():

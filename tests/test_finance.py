@@ -12,7 +12,8 @@ import zoo
 from applications.finance import backtest, baselines, metrics, walkforward
 from applications.finance.__main__ import main
 from tests.conftest import full_data
-from zoo import training, volatility
+from zoo.core import training
+from zoo.families.ts_transformer import volatility
 from zoo.datasets import prices
 
 # `zoo eval ts_transformer --sample --json`: qlike_rv1 0.834785 on tensorflow, jax and torch (equal to 1e-8)

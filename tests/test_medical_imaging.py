@@ -15,7 +15,8 @@ from applications.medical_imaging import MODELS, analysis
 from applications.medical_imaging import metrics as m
 from applications.medical_imaging.__main__ import main
 from applications.medical_imaging.gradcam import gradcam
-from zoo import evaluation, hub
+from zoo import evaluation
+from zoo.core import hub
 
 requires_full = pytest.mark.skipif(
     not (full_data("pneumoniamnist", "pneumoniamnist.npz") and full_data("breastmnist", "breastmnist.npz")),
@@ -67,7 +68,7 @@ def test_bootstrap_interval_brackets_the_auc():
 def test_shipped_model_on_bundled_test_sample(dataset, backend_name):
     name = MODELS[dataset]
     x, labels = zoo.datasets.load_sample(dataset)
-    measured = evaluation.metrics_of(zoo.models_api.registry.get(name), zoo.load(name), x, labels)
+    measured = evaluation.metrics_of(zoo.api.registry.get(name), zoo.load(name), x, labels)
     recorded = hub.entry(name)["metrics"][backend_name]["metrics"]
     assert measured["accuracy"] >= sample_threshold(recorded["accuracy"], len(labels))
     assert measured["auc"] >= auc_floor(recorded["auc"], int((labels == 1).sum()), int((labels == 0).sum()))

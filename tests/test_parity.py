@@ -8,11 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from zoo import backend
+from zoo.core import backend
 
 SCRIPT = """
 import sys, numpy as np, zoo
-from zoo import datasets, evaluation, generation
+from zoo import datasets, evaluation
+from zoo.families.char_gpt import generation
 x_digits, _ = datasets.load_sample("mnist")
 x_table, _ = datasets.load("diabetes", "test")
 states = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")  # CartPole-like observations
@@ -34,7 +35,7 @@ rated = anime.load_sample().train
 users = np.flatnonzero(np.diff(rated.indptr) > 0)[:50]
 for name in ("two_tower", "neumf"):  # scores of every item for 50 sample users
     outputs[name] = zoo.load(name).score(rated[users], users)
-from zoo import volatility
+from zoo.families.ts_transformer import volatility
 from zoo.datasets import prices
 for ticker in prices.SAMPLE_TICKERS:  # 300 forecasts per sample asset: variances and next returns
     bars = prices.load(ticker, sample=True)

@@ -7,7 +7,8 @@ import pytest
 from conftest import requires_full_mnist, sample_threshold
 
 import zoo
-from zoo import evaluation, hub
+from zoo import evaluation
+from zoo.core import hub
 
 MNIST_MODELS = ["mnist_mlp", "mnist_cnn"]
 # What the foundation issue asks of the shipped weights on the full 10k test split.

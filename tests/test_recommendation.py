@@ -16,9 +16,9 @@ from scipy import sparse
 import zoo
 from applications.recommendation import __main__ as cli
 from applications.recommendation import baselines, recommend
-from zoo import ranking, recommendation
+from zoo.families.recommenders import ranking, recommendation
 from zoo.datasets import anime
-from zoo.models import neumf, two_tower
+from zoo.families.recommenders import neumf, two_tower
 
 requires_anime = pytest.mark.skipif(
     not full_data("anime", "interactions.csv"), reason="set ZOO_DATA_DIR for the full anime data"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from zoo.rl import tabular
+from zoo.families.tabular_rl import tabular
 
 CLIFF = dict(env_id="CliffWalking-v1", episodes=500, alpha=0.5, gamma=1.0, epsilon=0.1, seed=0)
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import evaluation, hub, training
+from zoo import evaluation
+from zoo.core import hub, training
 
 
 class StopAfterFirstEpoch(keras.callbacks.Callback):
@@ -104,7 +105,7 @@ def test_linear_regression_recipe_reaches_least_squares(tmp_path):
 
 def test_augmentation_is_seeded_by_epoch_and_batch(mnist_sample):
     x, y = mnist_sample
-    spec = zoo.models_api.registry.get("mnist_cnn")
+    spec = zoo.api.registry.get("mnist_cnn")
     data = training.ArrayDataset(x, y, 64, seed=3, augment=spec.recipe.augment)
     first = data[2][0]
     np.testing.assert_array_equal(first, data[2][0])

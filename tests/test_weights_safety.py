@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import hub
+from zoo.core import hub
 
 
 def _snapshot(model):
@@ -60,7 +60,7 @@ def test_weights_of_another_model_are_refused():
 
 
 def test_same_layout_but_different_shape_is_refused(tmp_path):
-    other = zoo.models_api.registry.get("mnist_mlp").build({"hidden": 64})
+    other = zoo.api.registry.get("mnist_mlp").build({"hidden": 64})
     path = hub.save_weights(other, tmp_path / "narrow.weights.h5")
     model = zoo.load("mnist_mlp", weights=None)
     with pytest.raises(hub.WeightsError, match=r"has shape \(784, 64\), expected \(784, 128\)"):

@@ -15,11 +15,10 @@ import numpy as np
 
 SCRIPT = """
 import sys, numpy as np, zoo
-from zoo import datasets, evaluation, registry
+from zoo import datasets
 name, tta, out = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
-x, y = datasets.load(registry.get(name).dataset, "test")
-model = zoo.load(name)
-np.save(out, evaluation.predict_flip_tta(model, x) if tta else evaluation.predict(model, x))
+x, y = datasets.load(zoo.card(name)["dataset"], "test")
+np.save(out, zoo.task(name).outputs(zoo.load(name), x, tta=tta))
 """
 
 name = sys.argv[1]

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from zoo import datasets
-from zoo.atomic import atomic_path
+from zoo.core.atomic import atomic_path
 from zoo.datasets import anime, prices
 from zoo.datasets.samples import sample_path, text_sample_path
 

@@ -18,28 +18,29 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 import zoo  # noqa: E402
-from zoo import backend, datasets, evaluation, registry  # noqa: E402
+from zoo import datasets  # noqa: E402
+from zoo.core import backend  # noqa: E402
+from zoo.tasks.classification import class_probabilities  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("name")
 parser.add_argument("--tta", action="store_true", help="average over left-right flips")
 parser.add_argument("--out", default="docs")
 args = parser.parse_args()
-spec = registry.get(args.name)
-labels = list(spec.extra["labels"])
+card = zoo.card(args.name)
+labels = card["labels"]
 model = zoo.load(args.name)
 
 
 def probabilities(x: np.ndarray) -> np.ndarray:
-    logits = evaluation.predict_flip_tta(model, x) if args.tta else evaluation.predict(model, x)
-    return evaluation.class_probabilities(logits)
+    return class_probabilities(zoo.task(args.name).outputs(model, x, tta=args.tta))
 
 
 out = Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
 how = f"{backend.current()}{', flip TTA' if args.tta else ''}"
 
-x, y = datasets.load_sample(spec.dataset)
+x, y = datasets.load_sample(card["dataset"])
 shown = np.concatenate([np.flatnonzero(y == c)[: 20 // len(labels)] for c in range(len(labels))])
 p = probabilities(x[shown])
 columns = 10
@@ -57,7 +58,7 @@ fig.suptitle(f"{args.name}: predictions on real test images (red: wrong; {how})"
 fig.tight_layout()
 fig.savefig(out / f"{args.name}_predictions.png", dpi=110)
 
-x, y = datasets.load(spec.dataset, "test")
+x, y = datasets.load(card["dataset"], "test")
 predicted = probabilities(x).argmax(-1)
 fig, ax = plt.subplots(figsize=(7.5, 6.5) if len(labels) > 2 else (4, 3.5))
 ConfusionMatrixDisplay.from_predictions(

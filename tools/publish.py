@@ -13,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zoo import backend, hub, registry
+from zoo import api
+from zoo.core import backend, hub, registry
 
 run = Path(sys.argv[1])
 (metrics_file,) = run.glob("*.metrics.json")
@@ -42,7 +43,8 @@ hub.publish(
         "final_train_loss": trained["history"].get("loss", [None])[-1],
     },
 )
-variants = [[], ["--tta"]] if registry.get(name).extra.get("flip_tta") else [[]]
+hub.record_facts(name, api.card_facts(name))  # what `zoo list` and `zoo info` show without keras
+variants = [[], ["--tta"]] if registry.get(name).options.get("flip_tta") else [[]]
 for name_of_backend in backend.BACKENDS:
     for variant in variants:
         subprocess.run(

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from zoo import backend, hub, registry
-from zoo.models_api import count_params
-
-_HEADLINE = {
-    "classification": "accuracy",
-    "binary-classification": "accuracy",
-    "regression": "mse",
-    "reinforcement-learning": "mean_return",
-    "language-modeling": "val_loss",
-    "generation": "class_agreement",
-    "recommendation": "ndcg@10",
-    "volatility-forecasting": "qlike_rv1",
-}
+import zoo.families  # noqa: F401  (registers every model family)
+from zoo.core import backend, hub, registry
 
 
 def rows(pattern: str = "*") -> list[dict]:
-    """One machine-readable row per model: name, task, dataset, params, size, metrics."""
+    """One machine-readable row per model: name, task, dataset, params, size, metrics (no backend).
+
+    Example:
+        >>> [row["name"] for row in rows("mnist_*")]
+        ['mnist_cnn', 'mnist_mlp']
+    """
     records = hub.manifest()
     out = []
     for name in registry.names(pattern):
@@ -27,9 +21,9 @@ def rows(pattern: str = "*") -> list[dict]:
         out.append(
             {
                 "name": name,
-                "task": spec.task,
+                "task": spec.kind,
                 "dataset": spec.dataset,
-                "params": count_params(spec),
+                "params": record.get("params"),
                 "weights_bytes": record.get("bytes"),
                 "metrics": {b: m["metrics"] for b, m in record.get("metrics", {}).items()},
                 "tta": {b: m["tta"]["metrics"] for b, m in record.get("metrics", {}).items() if "tta" in m},
@@ -43,19 +37,7 @@ def _headline(row: dict, backend_name: str) -> str:
     metrics = row["metrics"].get(backend_name)
     if not metrics:
         return "-"
-    key = _HEADLINE[row["task"]]
-    value = metrics[key]
-    if key == "accuracy" and backend_name in row.get("tta", {}):
-        return f"{value:.2%} (TTA {row['tta'][backend_name]['accuracy']:.2%})"
-    if key in ("accuracy", "class_agreement"):
-        return f"{value:.2%}" if key == "accuracy" else f"agree {value:.1%}"
-    if key == "val_loss":
-        return f"loss {value:.3f}"
-    if key == "ndcg@10":
-        return f"NDCG {value:.3f}"  # @10
-    if key == "qlike_rv1":
-        return f"QLIKE {value:.3f}"  # next-day variance
-    return f"return {value:.1f}" if key == "mean_return" else f"{key} {value:.1f}"
+    return registry.get(row["name"]).tasks().headline_text(metrics, row["tta"].get(backend_name))
 
 
 def text(table: list[dict]) -> str:
@@ -66,7 +48,7 @@ def text(table: list[dict]) -> str:
     for row in table:
         size = f"{row['weights_bytes'] / 1e3:.0f} kB" if row["weights_bytes"] else "-"
         lines.append(
-            f"{row['name']:<18} {row['task']:<22} {row['dataset']:<12} {row['params']:>8,} {size:>8}  "
+            f"{row['name']:<18} {row['task']:<22} {row['dataset']:<12} {row['params'] or 0:>8,} {size:>8}  "
             + "  ".join(f"{_headline(row, b):<11}" for b in backend.BACKENDS)
         )
     lines.append(
@@ -85,7 +67,7 @@ def markdown(table: list[dict]) -> str:
     for row in table:
         size = f"{row['weights_bytes'] / 1e3:.0f} kB" if row["weights_bytes"] else "-"
         lines.append(
-            f"| `{row['name']}` | {row['task']} | {row['dataset']} | {row['params']:,} | {size} | "
+            f"| `{row['name']}` | {row['task']} | {row['dataset']} | {row['params'] or 0:,} | {size} | "
             + " | ".join(_headline(row, b) for b in backend.BACKENDS)
             + " |"
         )
@@ -96,7 +78,7 @@ def card_text(card: dict) -> str:
     lines = [f"{card['name']}: {card['description']}", ""]
     for key in ("task", "dataset", "output", "license"):
         lines.append(f"{key:<10} {card[key]}")
-    lines.append(f"{'params':<10} {card['params']:,}")
+    lines.append(f"{'params':<10} {card['params'] or 0:,}")
     lines.append("input")
     lines += [f"  {k}: {v}" for k, v in card["input"].items()]
     weights = card["weights"]

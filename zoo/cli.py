@@ -12,7 +12,12 @@ import os
 import shlex
 import sys
 
-from zoo import backend, errors
+from zoo.core import backend, errors
+from zoo.core.flags import number, whole
+from zoo.tasks.base import NotSupported
+
+# Commands that read only the registry and the manifest: they never import keras or a framework.
+LIGHT_COMMANDS = {"list", "info", "backends"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=backend.BACKENDS,
         help="Keras backend for this command (default: $KERAS_BACKEND or tensorflow)",
     )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the frameworks' own start-up messages on stderr"
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = commands.add_parser("list", help="every model: task, dataset, size, metrics")
@@ -47,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("predict", help="classify PNG/JPEG/NPY files with a pretrained model")
     p.add_argument("name")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--top", type=int, default=3, help="how many classes to show (default 3)")
+    p.add_argument(
+        "--top", type=whole(1, 1000), default=3, help="how many classes to show (1-1000, default 3)"
+    )
     p.add_argument(
         "--invert",
         action=argparse.BooleanOptionalAction,
@@ -61,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("eval", help="measure a model on a dataset split")
     p.add_argument("name")
     p.add_argument("--split", help="dataset split (default: test, or val where there is no test split)")
-    p.add_argument("--limit", type=int, help="only the first N examples")
-    p.add_argument("--n", type=int, help="generators: how many samples to draw (default 10000)")
+    p.add_argument("--limit", type=whole(1), help="only the first N examples (N >= 1)")
+    p.add_argument("--n", type=whole(1), help="generators: samples to draw (default 10000); agents: episodes")
     p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
     p.add_argument("--tta", action="store_true", help="image classifiers: average over left-right flips")
     p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
@@ -72,28 +82,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("train", help="run the recipe that made the shipped weights")
     p.add_argument("name")
-    p.add_argument("--epochs", type=int)
+    p.add_argument("--epochs", type=whole(1), help="epochs (>= 1; default: the recipe's)")
     p.add_argument(
-        "--steps", type=int, help="agents: environment steps; language models: optimizer steps per epoch"
+        "--steps", type=whole(1), help="agents: environment steps; language models: optimizer steps per epoch"
     )
-    p.add_argument("--batch-size", type=int)
+    p.add_argument("--batch-size", type=whole(1), help="examples per batch (>= 1; default: the recipe's)")
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
-    p.add_argument("--limit", type=int, help="train on the first N examples only")
-    p.add_argument("--holdout", type=int, default=0, help="keep the last N train examples for validation")
+    p.add_argument("--limit", type=whole(1), help="train on the first N examples only (N >= 1)")
+    p.add_argument(
+        "--holdout", type=whole(0), default=0, help="keep the last N train examples for validation (N >= 0)"
+    )
     p.add_argument(
         "--distribute",
         choices=["data_parallel"],
         help="replicate on every local device, split each batch (jax, tensorflow; docs/SCALING.md)",
     )
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=whole(0), help="random seed (>= 0; default: the recipe's)")
     p.add_argument("--data-dir")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("play", help="run a pretrained agent for greedy episodes")
     p.add_argument("name")
-    p.add_argument("--episodes", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0, help="episode i uses environment seed SEED+i")
+    p.add_argument("--episodes", type=whole(1, 100_000), default=100, help="greedy episodes (1-100000)")
+    p.add_argument("--seed", type=whole(0), default=0, help="episode i uses environment seed SEED+i (>= 0)")
     p.add_argument("--gif", help="record the first episode as an animated GIF at this path")
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--json", action="store_true")
@@ -101,17 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("generate", help="generate text (char_gpt) or digit images (dcgan_mnist)")
     p.add_argument("name")
     p.add_argument("--digit", help="images: a digit 0-9, or 'all' for one row per digit")
-    p.add_argument("--n", type=int, help="images: how many (default 64; 100 with --digit all; 10 steps)")
+    p.add_argument(
+        "--n",
+        type=whole(1, 10_000),
+        help="images: how many, 1-10000 (default 64; 100 with --digit all; 10 steps)",
+    )
     p.add_argument("--interpolate", action="store_true", help="images: a walk between two noise vectors")
     p.add_argument("--out", help="images: PNG path (default dcgan_DIGIT.png)")
     p.add_argument("--prompt", default="", help="text to continue (default: start a new line)")
-    p.add_argument("--max-new", type=int, default=500, help="characters to generate (default 500)")
+    p.add_argument(
+        "--max-new",
+        type=whole(1, 100_000),
+        default=500,
+        help="characters to generate (1-100000, default 500)",
+    )
     p.add_argument("--sampler", default="greedy", help="greedy, top_k, top_p or random (default greedy)")
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--k", type=int, default=10, help="top_k: sample among the K likeliest characters")
-    p.add_argument("--p", type=float, default=0.9, help="top_p: sample within probability mass P")
+    p.add_argument("--temperature", type=number(0, low_open=True), default=1.0, help="> 0 (default 1)")
+    p.add_argument("--k", type=whole(1), default=10, help="top_k: sample among the K likeliest characters")
+    p.add_argument(
+        "--p", type=number(0, 1, low_open=True), default=0.9, help="top_p: probability mass in (0, 1]"
+    )
     p.add_argument("--no-cache", action="store_true", help="recompute the whole window per character")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=whole(0), default=0, help="sampling seed (>= 0)")
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--json", action="store_true")
 
@@ -133,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("backends", help="installed backends, versions and devices")
+    p.add_argument("--probe", action="store_true", help="import each framework to list its devices (slow)")
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -142,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.argv = argv
+        if args.verbose:
+            os.environ["ZOO_VERBOSE"] = "1"
         backend.select(args.backend)
+        if args.command not in LIGHT_COMMANDS:
+            backend.start()
         return _COMMANDS[args.command](args) or 0
     except _UsageError as exc:
         return errors.fail("zoo", str(exc))
@@ -174,65 +202,36 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    import zoo
+    from zoo import api, catalog
 
-    card = zoo.card(args.name)
-    if args.json:
-        _print_json(card)
-        return 0
-    from zoo import catalog
-
-    print(catalog.card_text(card))
+    card = api.card(args.name)
+    print(json.dumps(card, indent=2) if args.json else catalog.card_text(card))
     return 0
 
 
+def _spec_offering(name: str, ability: str, command: str):
+    """The spec of NAME, or NotSupported naming what it does instead and which models offer `ability`."""
+    from zoo.core import registry
+
+    spec = registry.get(name)
+    if ability not in spec.task.abilities:
+        others = ", ".join(registry.with_ability(ability))
+        hint = spec.tasks().hint.format(name=name)
+        raise NotSupported(
+            f"{name} ({spec.kind}) does not {command}{'; ' + hint if hint else ''} "
+            f"(`zoo {command}` runs {others})."
+        )
+    return spec
+
+
 def _cmd_predict(args) -> int:
-    import numpy as np
-
-    import zoo
-    from zoo import evaluation, inputs, registry
-
-    spec = registry.get(args.name)
-    if spec.task in ("language-modeling", "generation"):
-        raise ValueError(
-            f"{args.name} makes text or images rather than reading files; use `zoo generate {args.name}`."
-        )
-    if spec.task == "reinforcement-learning":
-        raise ValueError(f"{args.name} is an agent; use `zoo play {args.name}`.")
-    if spec.task == "recommendation":
-        raise ValueError(
-            f"{args.name} ranks items for users; use `python -m applications.recommendation recommend`."
-        )
-    if spec.task == "volatility-forecasting":
-        raise ValueError(
-            f"{args.name} reads price series, not files; use `python -m applications.finance forecast`."
-        )
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}.")
-    x, sources = inputs.read_inputs(args.files, spec, invert=args.invert, resize=args.resize)
-    model = zoo.load(args.name, weights=args.weights or "pretrained")
-    outputs = evaluation.predict(model, x)
-    names = spec.extra.get("labels")
-    results = []
-    classifier = spec.task in ("classification", "binary-classification")
-    probabilities = evaluation.class_probabilities(outputs) if classifier else outputs
-    for i, (source, out, probs) in enumerate(zip(sources, outputs, probabilities, strict=True)):
-        if classifier:
-            top = np.argsort(-probs)[: args.top]
-            results.append(
-                {
-                    "file": source,
-                    "index": i,
-                    "top": [
-                        {"label": int(k), "name": names[k], "probability": float(probs[k])}
-                        if names
-                        else {"label": int(k), "probability": float(probs[k])}
-                        for k in top
-                    ],
-                }
-            )
-        else:
-            results.append({"file": source, "index": i, "prediction": float(out.reshape(-1)[0])})
+    spec = _spec_offering(args.name, "predict", "predict")
+    task = spec.tasks()
+    x, sources = task.read_inputs(args.files, invert=args.invert, resize=args.resize)
+    results = task.predict(spec.load(args.weights or "pretrained"), x, top=args.top)
+    results = [
+        {"file": source, "index": i, **r} for i, (source, r) in enumerate(zip(sources, results, strict=True))
+    ]
     if args.json:
         _print_json({"model": args.name, "backend": backend.current(), "predictions": results})
         return 0
@@ -246,16 +245,14 @@ def _cmd_predict(args) -> int:
 
 
 def _cmd_eval(args) -> int:
-    import zoo
-    from zoo import evaluation, hub
+    from zoo.core import hub, registry
 
-    model = zoo.load(args.name, weights=args.weights or "pretrained")
-    result = evaluation.evaluate(
-        args.name,
+    spec = registry.get(args.name)
+    result = spec.tasks().evaluate(
+        spec.load(args.weights or "pretrained"),
         split=args.split,
         limit=args.n or args.limit,
         data_dir=args.data_dir,
-        model=model,
         sample=args.sample,
         tta=args.tta,
     )
@@ -264,7 +261,7 @@ def _cmd_eval(args) -> int:
             raise ValueError("--record stores full-split metrics of the shipped weights only.")
         hub.record_metrics(args.name, result["backend"], result)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result, allow_nan=False))
     else:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
         tta = ", flip TTA" if result.get("tta") else ""
@@ -276,11 +273,11 @@ def _cmd_eval(args) -> int:
 
 
 def _cmd_train(args) -> int:
-    from zoo import training
+    from zoo import api
 
     # Progress goes to stderr so that stdout holds only the result (one JSON object with --json).
     with contextlib.redirect_stdout(sys.stderr):
-        result = training.train(
+        result = api.train(
             args.name,
             steps=args.steps,
             epochs=args.epochs,
@@ -324,7 +321,8 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_quantize(args) -> int:
-    from zoo import export, hub
+    from zoo import export
+    from zoo.core import hub
 
     result = export.quantize_int8(args.name, data_dir=args.data_dir, sample=args.sample)
     if args.record:
@@ -345,16 +343,10 @@ def _cmd_quantize(args) -> int:
 
 
 def _cmd_play(args) -> int:
-    import zoo
-    from zoo import registry
-
-    spec = registry.get(args.name)
-    play = spec.extra.get("play")
-    if play is None:
-        agents = [n for n in registry.names() if registry.get(n).extra.get("play")]
-        raise ValueError(f"{args.name} is not an agent; `zoo play` runs {', '.join(agents)}.")
-    model = zoo.load(args.name, weights=args.weights or "pretrained")
-    result = play(model, episodes=args.episodes, seed=args.seed, gif=args.gif)
+    spec = _spec_offering(args.name, "play", "play")
+    result = spec.tasks().play(
+        spec.load(args.weights or "pretrained"), episodes=args.episodes, seed=args.seed, gif=args.gif
+    )
     if args.json:
         keys = ("mean_return", "std_return")
         print(
@@ -373,89 +365,30 @@ def _cmd_play(args) -> int:
 
 
 def _cmd_generate(args) -> int:
-    import zoo
-    from zoo import generation, registry
+    spec = _spec_offering(args.name, "generate", "generate")
+    model = spec.load(args.weights or "pretrained")
 
-    spec = registry.get(args.name)
-    if spec.task == "generation":
-        return _generate_images(args)
-    if spec.task != "language-modeling":
-        makers = [n for n in registry.names() if registry.get(n).task in ("language-modeling", "generation")]
-        raise ValueError(f"{args.name} does not generate; `zoo generate` runs {', '.join(makers)}.")
-    if args.max_new < 1:
-        raise ValueError(f"--max-new must be a positive number of characters, got {args.max_new}.")
-    sampler = generation.make_sampler(args.sampler, args.temperature, args.k, args.p, seed=args.seed)
-    model = zoo.load(args.name, weights=args.weights or "pretrained")
-    generation.prompt_ids(model, args.prompt)  # unknown characters fail here, before any output
+    def stream(text: str) -> None:
+        print(text, end="", flush=True)
+
+    result = spec.tasks().generate(model, vars(args), stream=None if args.json else stream)
     if args.json:
-        result = generation.generate_text(model, args.prompt, args.max_new, sampler, not args.no_cache)
-        print(json.dumps({**result, "backend": backend.current()}))
-        return 0
-    print(args.prompt, end="", flush=True)
-    for character in generation.generate(model, args.prompt, args.max_new, sampler, not args.no_cache):
-        print(character, end="", flush=True)
-    print()
+        print(json.dumps(result))
+    elif "out" in result:
+        print(f"wrote {result['images']} generated digits to {result['out']}")
     return 0
-
-
-def _generate_images(args) -> int:
-    import numpy as np
-
-    import zoo
-    from zoo import image_grid
-
-    digits = list(range(10)) if args.digit == "all" else [_digit(args.digit)]
-    if args.n is not None and not 1 <= args.n <= 10_000:
-        raise ValueError(f"--n must be between 1 and 10000 images, got {args.n}.")
-    if args.interpolate:  # n: steps of the walk, one row per digit
-        per_row = 10 if args.n is None else args.n
-        if per_row < 2 or per_row * len(digits) > 10_000:
-            raise ValueError(
-                f"--n must be between 2 and {10_000 // len(digits)} interpolation steps, got {args.n}."
-            )
-    elif len(digits) == 10:  # n: images in all, one row per digit
-        per_row = 10 if args.n is None else args.n // 10
-        if per_row < 1:
-            raise ValueError(f"--digit all draws one row per digit: --n must be at least 10, got {args.n}.")
-    else:
-        per_row = 64 if args.n is None else args.n
-    model = zoo.load(args.name, weights=args.weights or "pretrained")
-    if args.interpolate:  # one row per digit: the same walk between two noise vectors
-        start, end = model.noise(2, args.seed)
-        noise = np.tile(image_grid.interpolate(start, end, per_row), (len(digits), 1))
-        labels = np.repeat(digits, per_row)
-        images = model.generate(labels, noise=noise)
-        columns = per_row
-    else:
-        labels = np.repeat(digits, per_row)
-        images = model.generate(labels, seed=args.seed)
-        columns = per_row if len(digits) > 1 else int(np.ceil(np.sqrt(per_row)))
-    out = args.out or f"dcgan_{args.digit}{'_interpolation' if args.interpolate else ''}.png"
-    image_grid.save_png(image_grid.grid(images, columns), out)
-    if args.json:
-        print(json.dumps({"out": out, "images": int(len(images)), "digits": digits, "seed": args.seed}))
-    else:
-        print(f"wrote {len(images)} generated digits to {out}")
-    return 0
-
-
-def _digit(text: str | None) -> int:
-    if text is None:
-        raise ValueError("say which digit to draw: --digit 0-9 or --digit all.")
-    if not text.isdigit() or not 0 <= int(text) <= 9:
-        raise ValueError(f"--digit {text} is not a digit; use 0-9 or all.")
-    return int(text)
 
 
 def _cmd_backends(args) -> int:
-    rows = backend.installed()
+    rows = backend.installed(probe=args.probe)
     if args.json:
         _print_json({"active": os.environ.get("KERAS_BACKEND"), "backends": rows})
         return 0
     for row in rows:
         state = row["version"] if row["installed"] else "not installed"
         marker = "*" if row["backend"] == os.environ.get("KERAS_BACKEND") else " "
-        print(f"{marker} {row['backend']:<11} {state:<14} {', '.join(row['devices'])}")
+        devices = ", ".join(row["devices"]) if args.probe else "(--probe lists its devices)"
+        print(f"{marker} {row['backend']:<11} {state:<14} {devices}")
     return 0
 
 

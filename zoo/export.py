@@ -16,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo import backend, datasets, registry
+from zoo import datasets
+from zoo.core import backend, registry
+from zoo.core.outputs import check_folder
 
 # zoo's format name -> (Keras's format name, the backends whose export Keras supports here).
 FORMATS = {
     "saved_model": ("tf_saved_model", ("tensorflow", "jax")),
     "onnx": ("onnx", ("tensorflow", "torch")),  # jax would need the jax2onnx package
 }
-EXPORTABLE_TASKS = ("classification", "binary-classification", "regression", "reinforcement-learning")
 TOLERANCE = 1e-4
 
 
@@ -41,9 +42,9 @@ def _check_exportable(name: str, fmt: str):
     spec = registry.get(name)
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}.")
-    if spec.task not in EXPORTABLE_TASKS:
-        exportable = [n for n in registry.names() if registry.get(n).task in EXPORTABLE_TASKS]
-        raise ValueError(f"{name} ({spec.task}) is not exportable yet; exportable: {', '.join(exportable)}.")
+    if "export" not in spec.task.abilities:
+        exportable = registry.with_ability("export")
+        raise ValueError(f"{name} ({spec.kind}) is not exportable yet; exportable: {', '.join(exportable)}.")
     supported = FORMATS[fmt][1]
     if backend.current() not in supported:
         raise ValueError(
@@ -65,10 +66,9 @@ def run_artifact(path: Path, fmt: str, x: np.ndarray) -> np.ndarray:
 
 def export(name: str, fmt: str, out_dir: str | os.PathLike, weights: str = "pretrained") -> dict:
     """Export NAME's model to OUT_DIR/NAME (SavedModel folder) or OUT_DIR/NAME.onnx, verified."""
-    import zoo
-
     spec = _check_exportable(name, fmt)
-    model = zoo.load(name, weights=weights)
+    check_folder(out_dir)
+    model = spec.load(weights)
     x = example_inputs(spec)
     expected = np.asarray(model.predict(x, verbose=0))
     model(x[:1])  # JAX's exporter needs a model that has been called
@@ -130,28 +130,26 @@ def quantizable_share(model) -> float:
 
 def quantize_int8(name: str, data_dir=None, sample: bool = False) -> dict:
     """Keras int8 weight quantization of NAME: size and metrics before and after, on one split."""
-    import zoo
-    from zoo import evaluation
-
     spec = registry.get(name)
-    if spec.task not in ("classification", "binary-classification"):
-        classifiers = [n for n in registry.names() if "classification" in registry.get(n).task]
+    if "quantize" not in spec.task.abilities:
         raise ValueError(
-            f"--int8 is measured on classifiers; {name} is {spec.task}. Try {', '.join(classifiers)}."
+            f"--int8 is measured on classifiers; {name} is {spec.kind}. "
+            f"Try {', '.join(registry.with_ability('quantize'))}."
         )
-    model = zoo.load(name)
+    task = spec.tasks()
+    model = spec.load()
     share = quantizable_share(model)
     if share < 0.1:
         raise ValueError(
             f"{name} keeps only {share:.1%} of its weights in Dense, EinsumDense or Embedding layers, the "
             f"ones Keras's int8 mode quantizes (not Conv2D): there is nothing to gain."
         )
-    before = evaluation.evaluate(name, model=model, data_dir=data_dir, sample=sample)
+    before = task.evaluate(model, data_dir=data_dir, sample=sample)
     float_bytes = weights_bytes(model)
     with warnings.catch_warnings():  # Keras warns once per layer type it leaves in float
         warnings.filterwarnings("ignore", message=".*does not have a `quantize` method")
         model.quantize("int8")
-    after = evaluation.evaluate(name, model=model, data_dir=data_dir, sample=sample)
+    after = task.evaluate(model, data_dir=data_dir, sample=sample)
     return {
         "model": name,
         "backend": backend.current(),

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from zoo import errors
+from applications import cli_support
 
 PROG = "python -m applications.finance"
 
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return errors.run_command(PROG, COMMANDS[args.command], args)
+    return cli_support.run_command(PROG, COMMANDS[args.command], args)
 
 
 def _panel(args) -> list:
@@ -103,7 +103,7 @@ def _forecast(args) -> int:
 def _backtest(args) -> int:
     import zoo
     from applications.finance import report, study
-    from zoo import volatility
+    from zoo.families.ts_transformer import volatility
 
     if args.horizon not in (1, 5):
         raise ValueError(f"--horizon must be 1 or 5 days (the forecast targets), got {args.horizon}.")
@@ -119,11 +119,11 @@ def _backtest(args) -> int:
         target_vol=args.target_vol,
         max_leverage=args.max_leverage,
         cost_bps=args.cost_bps,
-        log=errors.log_for(args),
+        log=cli_support.log_for(args),
     )
     if args.out:
         written = report.write(summary, results, tested, args.out)
-        errors.log_for(args)(f"wrote {', '.join(str(p) for p in written)}")
+        cli_support.log_for(args)(f"wrote {', '.join(str(p) for p in written)}")
     if args.json:
         print(json.dumps(summary))
         return 0

@@ -11,7 +11,7 @@ import numpy as np
 from applications.finance import walkforward
 from applications.finance.backtest import TRADING_DAYS
 from applications.finance.report import NOTE, pyplot, save_png
-from zoo import volatility
+from zoo.families.ts_transformer import volatility
 
 Z90 = 1.6449  # the normal distribution's 95th percentile: a two-sided 90% band
 RECENT_DAYS = 250

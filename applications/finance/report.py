@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from applications.finance.backtest import TRADING_DAYS, drawdown
-from zoo.atomic import atomic_path, atomic_write_json
+from zoo.core.atomic import atomic_path, atomic_write_json
 
 NOTE = "Not investment advice: a measurement of forecasts on historical data, with simplified costs."
 PLOTTED_MODELS = ("ts_transformer", "garch", "har", "ewma")

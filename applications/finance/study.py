@@ -8,7 +8,8 @@ import numpy as np
 from applications.finance import backtest as strategy
 from applications.finance import walkforward
 from applications.finance.report import NOTE
-from zoo import backend, volatility
+from zoo.core import backend
+from zoo.families.ts_transformer import volatility
 
 
 def run(

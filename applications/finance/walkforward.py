@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from applications.finance import baselines, metrics
-from zoo import volatility
 from zoo.datasets.prices import Prices
+from zoo.families.ts_transformer import volatility
 
 VARIANCE_MODELS = ("naive", "ewma", "garch", "har", "ts_transformer")
 RETURN_MODELS = ("zero", "mean", "ar", "ts_transformer")

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from zoo import errors
+from applications import cli_support
 
 PROG = "python -m applications.medical_imaging"
 
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return errors.run_command(PROG, COMMANDS[args.command], args)
+    return cli_support.run_command(PROG, COMMANDS[args.command], args)
 
 
 def _evaluate(args) -> int:
@@ -93,18 +93,19 @@ def _predict(args) -> int:
     from applications.medical_imaging import DISCLAIMER, analysis
     from applications.medical_imaging import metrics as m
     from applications.medical_imaging.gradcam import gradcam, overlay
-    from zoo import evaluation, inputs
 
     spec = analysis.model_for(args.dataset)
     point = analysis.operating_point(args.dataset)
-    x, sources = inputs.read_inputs(args.files, spec, invert=False, resize=True)
-    model = zoo.load(spec.name)
-    positive = spec.extra["positive_label"]
-    p = m.probabilities(m.disease_logits(evaluation.predict(model, x), positive), point["temperature"])
+    x, sources = zoo.task(spec["name"]).read_inputs(args.files, invert=False, resize=True)
+    model = zoo.load(spec["name"])
+    positive = spec["options"]["positive_label"]
+    p = m.probabilities(
+        m.disease_logits(model.predict(x, batch_size=512, verbose=0), positive), point["temperature"]
+    )
     cams = gradcam(model, x, positive)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    disease = spec.extra["labels"][positive]
+    disease = spec["labels"][positive]
     results = []
     for i, (source, prob, cam) in enumerate(zip(sources, p, cams, strict=True)):
         flagged = bool(prob >= point["threshold"])
@@ -117,7 +118,7 @@ def _predict(args) -> int:
             {"file": source, "probability": float(prob), "flagged": flagged, "heatmap": str(heatmap)}
         )
     if args.json:
-        print(json.dumps({"model": spec.name, "threshold": point["threshold"], "predictions": results}))
+        print(json.dumps({"model": spec["name"], "threshold": point["threshold"], "predictions": results}))
         return 0
     for r in results:
         decision = f"flagged as {disease}" if r["flagged"] else "not flagged"

@@ -8,8 +8,8 @@ from pathlib import Path
 import zoo
 from applications.medical_imaging import MODELS
 from applications.medical_imaging import metrics as m
-from zoo import backend, evaluation, hub, registry
-from zoo.atomic import atomic_write_json
+from zoo.core import backend
+from zoo.core.atomic import atomic_write_json
 
 OPERATING_POINTS = Path(__file__).resolve().parent / "operating_points.json"
 
@@ -17,25 +17,25 @@ OPERATING_POINTS = Path(__file__).resolve().parent / "operating_points.json"
 def model_for(dataset: str):
     if dataset not in MODELS:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(MODELS)}.")
-    return registry.get(MODELS[dataset])
+    return zoo.card(MODELS[dataset])
 
 
 def disease_scores(spec, model, split: str, data_dir=None):
     """(images, y: 1 = disease, disease logits) of one split."""
-    x, labels = zoo.datasets.load(spec.dataset, split, data_dir=data_dir)
-    positive = spec.extra["positive_label"]
-    z = m.disease_logits(evaluation.predict(model, x), positive)
+    x, labels = zoo.datasets.load(spec["dataset"], split, data_dir=data_dir)
+    positive = spec["options"]["positive_label"]
+    z = m.disease_logits(model.predict(x, batch_size=512, verbose=0), positive)
     return x, (labels == positive).astype(int), z
 
 
 def calibrate(dataset: str, target_sensitivity: float = 0.95, data_dir=None) -> dict:
     """Fit the temperature and the operating threshold on the validation split, and store them."""
     spec = model_for(dataset)
-    _, y_val, z_val = disease_scores(spec, zoo.load(spec.name), "val", data_dir)
+    _, y_val, z_val = disease_scores(spec, zoo.load(spec["name"]), "val", data_dir)
     temperature = m.fit_temperature(y_val, z_val)
     point = {
-        "model": spec.name,
-        "weights_sha256": hub.entry(spec.name)["sha256"],
+        "model": spec["name"],
+        "weights_sha256": spec["weights"]["sha256"],
         "temperature": temperature,
         "target_sensitivity": target_sensitivity,
         "threshold": m.threshold_for_sensitivity(
@@ -57,9 +57,9 @@ def operating_point(dataset: str) -> dict:
     """The stored temperature and threshold; refused when they belong to other weights."""
     spec = model_for(dataset)
     point = _stored_points().get(dataset)
-    if point is None or point["weights_sha256"] != hub.entry(spec.name)["sha256"]:
+    if point is None or point["weights_sha256"] != spec["weights"]["sha256"]:
         raise ValueError(
-            f"no operating point for the shipped {spec.name} weights; run "
+            f"no operating point for the shipped {spec['name']} weights; run "
             f"`python -m applications.medical_imaging calibrate --dataset {dataset}`."
         )
     return point
@@ -68,7 +68,7 @@ def operating_point(dataset: str) -> dict:
 def analyse(dataset: str, data_dir=None, resamples: int = 1000) -> dict:
     """All test-split metrics of the shipped model, with the validation-fitted operating point."""
     spec = model_for(dataset)
-    model = zoo.load(spec.name)
+    model = zoo.load(spec["name"])
     point = operating_point(dataset)
     t = point["temperature"]
     _, y_val, z_val = disease_scores(spec, model, "val", data_dir)
@@ -76,12 +76,12 @@ def analyse(dataset: str, data_dir=None, resamples: int = 1000) -> dict:
     p_raw, p_cal = m.probabilities(z), m.probabilities(z, t)
     at_half, at_point = m.at_threshold(y, p_raw, 0.5), m.at_threshold(y, p_cal, point["threshold"])
     return {
-        "model": spec.name,
+        "model": spec["name"],
         "backend": backend.current(),
         "dataset": dataset,
         "split": "test",
         "n": int(len(y)),
-        "positive_class": spec.extra["labels"][spec.extra["positive_label"]],
+        "positive_class": spec["labels"][spec["options"]["positive_label"]],
         "metrics": {
             "accuracy": at_half["accuracy"],
             **m.auc_with_ci(y, p_raw, resamples=resamples),

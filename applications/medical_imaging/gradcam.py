@@ -12,7 +12,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from zoo import backend
+from zoo.core import backend
 
 FEATURES, HEAD = "last_conv", ("pool", "logit")  # layer names of zoo/models/medmnist_resnet.py
 

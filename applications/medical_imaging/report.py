@@ -15,7 +15,7 @@ from sklearn.metrics import roc_curve  # noqa: E402
 import zoo  # noqa: E402
 from applications.medical_imaging import DISCLAIMER  # noqa: E402
 from applications.medical_imaging.gradcam import gradcam, overlay  # noqa: E402
-from zoo.atomic import atomic_path, atomic_write_json  # noqa: E402
+from zoo.core.atomic import atomic_path, atomic_write_json  # noqa: E402
 
 
 def _save(fig, path: Path) -> str:
@@ -81,14 +81,16 @@ def confusion_figure(result: dict, out: Path) -> str:
 
 def gradcam_figure(result: dict, out: Path, per_group: int = 6) -> str:
     """Test cases the model got right and wrong at the operating point, with their heatmaps."""
-    spec = zoo.models_api.registry.get(result["model"])
+    spec = zoo.card(result["model"])
     arrays = result["_arrays"]
     decided = arrays["p"] >= result["operating_point"]["threshold"]
     correct = np.flatnonzero(decided == arrays["y"])[:per_group]
     wrong = np.flatnonzero(decided != arrays["y"])[:per_group]
     rows = [("correct", correct), ("wrong", wrong)]
     fig, axes = plt.subplots(2, per_group, figsize=(1.6 * per_group, 4.6))
-    cams = gradcam(zoo.load(spec.name), arrays["x"][np.r_[correct, wrong]], spec.extra["positive_label"])
+    cams = gradcam(
+        zoo.load(spec["name"]), arrays["x"][np.r_[correct, wrong]], spec["options"]["positive_label"]
+    )
     k = 0
     for row, (name, cases) in enumerate(rows):
         for col in range(per_group):

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from zoo import errors
+from applications import cli_support
 
 PROG = "python -m applications.recommendation"
 MODELS = ("popularity", "item_knn", "als", "two_tower", "neumf")
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return errors.run_command(PROG, COMMANDS[args.command], args)
+    return cli_support.run_command(PROG, COMMANDS[args.command], args)
 
 
 def _recommend(args) -> int:
@@ -112,15 +112,15 @@ def _evaluate(args) -> int:
     unknown = sorted(set(names) - set(MODELS))
     if unknown or not names:
         raise ValueError(f"unknown --models {unknown or names}; choose from {', '.join(MODELS)}.")
-    result = compare.compare(args.data_dir, sample=args.sample, names=names, log=errors.log_for(args))
+    result = compare.compare(args.data_dir, sample=args.sample, names=names, log=cli_support.log_for(args))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        from zoo.atomic import atomic_write_json
+        from zoo.core.atomic import atomic_write_json
 
         atomic_write_json(out / "metrics.json", result)
         compare.plot(result, out / "comparison.png")
-        errors.log_for(args)(f"wrote {out / 'metrics.json'} and {out / 'comparison.png'}")
+        cli_support.log_for(args)(f"wrote {out / 'metrics.json'} and {out / 'comparison.png'}")
     if args.json:
         print(json.dumps(result))
         return 0
@@ -136,7 +136,7 @@ def _evaluate(args) -> int:
 
 def _flywheel(args) -> int:
     from applications.recommendation import flywheel
-    from zoo.atomic import atomic_write_json
+    from zoo.core.atomic import atomic_write_json
 
     result = flywheel.simulate(
         rounds=args.rounds,
@@ -158,14 +158,14 @@ def _flywheel(args) -> int:
 
 def _coldstart(args) -> int:
     from applications.recommendation import coldstart
-    from zoo.atomic import atomic_write_json
+    from zoo.core.atomic import atomic_write_json
 
     result = coldstart.experiment(
         given=args.given,
         epochs=args.epochs,
         data_dir=args.data_dir,
         sample=args.sample,
-        log=errors.log_for(args),
+        log=cli_support.log_for(args),
     )
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)

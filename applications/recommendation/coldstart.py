@@ -19,8 +19,9 @@ from scipy import sparse
 
 from applications.recommendation.baselines import ALS, ItemKNN, Popularity
 from applications.recommendation.tune import tuned_settings
-from zoo import backend, ranking, recommendation, registry
+from zoo.core import backend
 from zoo.datasets import anime
+from zoo.families.recommenders import ranking, recommendation
 
 
 def _keep(matrix: sparse.csr_matrix, rows=None, columns=None) -> sparse.csr_matrix:
@@ -58,13 +59,10 @@ def experiment(
     train = _keep(parts.train, old_users, old_items)
     log(f"training on {train.nnz} interactions; held out: {len(new_users)} users, {len(new_items)} items")
 
-    spec = registry.get("two_tower")
     backend.seed_everything(seed)
     started = time.time()
-    tower = spec.build(spec.config)
     items = anime.load_items(data_dir)
-    tower.prepare(train, items)
-    recommendation.fit(tower, train, spec.recipe, spec.extra["batches"], epochs=epochs, seed=seed)
+    tower = recommendation.train_fresh("two_tower", train, items, epochs=epochs, seed=seed)
     tuned = tuned_settings()
     models = {
         "two_tower": tower,

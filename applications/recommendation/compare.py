@@ -13,8 +13,9 @@ from pathlib import Path
 import zoo
 from applications.recommendation.baselines import ALS, ItemKNN, Popularity
 from applications.recommendation.tune import tuned_settings
-from zoo import backend, recommendation
+from zoo.core import backend
 from zoo.datasets import anime
+from zoo.families.recommenders import recommendation
 
 MODELS = ("popularity", "item_knn", "als", "two_tower", "neumf")
 KEYS = ("ndcg@10", "recall@10", "hr@10", "coverage", "popularity")

@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+import zoo
 from applications.recommendation.baselines import Popularity
-from zoo import backend, recommendation, registry
+from zoo.core import backend
 from zoo.datasets import anime
+from zoo.families.recommenders import recommendation
 
 
 def arrival_rounds(
@@ -49,29 +51,20 @@ def simulate(
     log=print,
 ) -> dict:
     """NDCG@10 per round for the retrained, the static and the popularity model."""
-    spec = registry.get("two_tower")
-    recipe = spec.recipe
     parts = anime.load_sample() if sample else anime.load_split(data_dir)
     collected = arrival_rounds(parts.train, rounds, start_share, seed)
     backend.seed_everything(seed)
-    retrained = spec.build(spec.config)
     items = anime.load_items(data_dir)
-    retrained.prepare(collected[0], items)
-    recommendation.fit(retrained, collected[0], recipe, spec.extra["batches"], epochs=first_epochs, seed=seed)
-    static = spec.build(spec.config)
+    retrained = recommendation.train_fresh("two_tower", collected[0], items, epochs=first_epochs, seed=seed)
+    static = zoo.load("two_tower", weights=None)
     static.set_weights(retrained.get_weights())
     table = []
     for round_index, known in enumerate(collected):
         started = time.time()
         if round_index > 0:  # feedback arrived: warm-start retraining on all data so far
-            retrained.prepare(known, items)  # item frequencies of the data collected so far
-            recommendation.fit(
-                retrained,
-                known,
-                recipe,
-                spec.extra["batches"],
-                epochs=epochs_per_round,
-                seed=seed + round_index,
+            # item frequencies of the data collected so far, then more epochs on all of it
+            recommendation.warm_start(
+                "two_tower", retrained, known, items, epochs_per_round, seed + round_index
             )
         row = {"round": round_index, "interactions": int(known.nnz)}
         for name, model in (("retrained", retrained), ("static", static), ("popularity", Popularity(known))):

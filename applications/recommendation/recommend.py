@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from zoo import ranking
 from zoo.datasets import anime
+from zoo.families.recommenders import ranking
 
 
 @dataclass(frozen=True)

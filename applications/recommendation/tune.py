@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from applications.recommendation.baselines import ALS, ItemKNN
-from zoo.atomic import atomic_write_json
+from zoo.core.atomic import atomic_write_json
 from zoo.datasets import anime
-from zoo.recommendation import evaluate
+from zoo.families.recommenders.recommendation import evaluate
 
 TUNED = Path(__file__).with_name("tuned.json")
 GRIDS = {  # baseline -> (class, the settings tried)

@@ -1,0 +1,353 @@
+"""Everything that depends on which backend Keras runs on.
+
+This is the only module in Kerazoo allowed to branch on the backend: model files,
+datasets and the CLI call the small functions here instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+import tempfile
+
+BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_BACKEND = "tensorflow"
+
+
+class BackendError(RuntimeError):
+    """The requested backend cannot be used in this process."""
+
+
+def select(name: str | None) -> str:
+    """Choose the Keras backend before keras is imported; returns the backend in effect.
+
+    `None` keeps KERAS_BACKEND (or the default). Asking for a different backend after keras
+    was imported is refused: Keras fixes its backend at import time.
+    """
+    if name is not None and name not in BACKENDS:
+        raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}.")
+    wanted = name or os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
+    if wanted not in BACKENDS:
+        raise BackendError(f"KERAS_BACKEND={wanted!r} is not supported; choose one of {', '.join(BACKENDS)}.")
+    if "keras" in sys.modules:
+        current = sys.modules["keras"].backend.backend()
+        if current != wanted:
+            raise BackendError(
+                f"keras is already running on {current!r} in this process, so it cannot switch to "
+                f"{wanted!r}; start a new process with KERAS_BACKEND={wanted}."
+            )
+        return current
+    if importlib.util.find_spec(_module_of(wanted)) is None:
+        raise BackendError(
+            f"backend {wanted!r} is not installed; install it with pip install 'kerazoo[{wanted}]'."
+        )
+    os.environ["KERAS_BACKEND"] = wanted
+    # keras imports tensorflow (when installed) on every backend; keep its C++ start-up chatter
+    # (CUDA probing, oneDNN notices) off the user's terminal unless they asked for it.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return wanted
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Keep the C++ start-up lines of TensorFlow, XLA and absl (written straight to file descriptor
+    2, past Python and past TF_CPP_MIN_LOG_LEVEL) off the terminal while a framework is imported.
+
+    They are kept in a temporary file and shown when ZOO_VERBOSE is set (`zoo --verbose`) or
+    when the import fails, so nothing a user needs is lost.
+    """
+    if os.environ.get("ZOO_VERBOSE"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            if failed:
+                sink.seek(0)
+                sys.stderr.write(sink.read().decode(errors="replace"))
+
+
+def import_quietly(module: str):
+    """importlib.import_module, with the frameworks' native start-up chatter kept off stderr."""
+    if module in sys.modules:
+        return sys.modules[module]
+    with quiet_native_stderr():
+        return importlib.import_module(module)
+
+
+def start() -> None:
+    """Import keras and let the backend probe its devices now, quietly: TensorFlow logs its failed
+    CUDA initialisation at the first device query, which would otherwise land mid-command."""
+    with quiet_native_stderr():
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+
+
+def current() -> str:
+    """The backend keras runs on (imports keras)."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def _module_of(backend: str) -> str:
+    return {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and the backend, and ask the backend for deterministic kernels."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    elif backend == "jax":
+        pass  # jax on CPU is deterministic; keras seeds its SeedGenerator above
+
+
+def installed(probe: bool = False) -> list[dict]:
+    """One row per supported backend: installed or not, version, and (with `probe`, which imports
+    each framework) the devices it sees; without it, devices is an empty list."""
+    rows = []
+    for name in BACKENDS:
+        module = _module_of(name)
+        if importlib.util.find_spec(module) is None:
+            rows.append({"backend": name, "installed": False, "version": None, "devices": []})
+            continue
+        rows.append(
+            {
+                "backend": name,
+                "installed": True,
+                "version": importlib.metadata.version(module),
+                "devices": _devices(name) if probe else [],
+            }
+        )
+    return rows
+
+
+def _devices(backend: str) -> list[str]:
+    """Device names as the backend reports them (imports the framework: `zoo backends --probe`)."""
+    try:
+        with quiet_native_stderr():  # device probing logs CUDA attempts on machines without one
+            return _ask_devices(backend)
+    except Exception as exc:  # a broken install should be reported, not crash `zoo backends`
+        return [f"error: {exc}"]
+
+
+def _ask_devices(backend: str) -> list[str]:
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name.replace("/physical_device:", "") for d in tf.config.list_physical_devices()]
+    if backend == "jax":
+        import jax
+
+        return [f"{d.platform}:{d.id}" for d in jax.devices()]
+    if backend == "torch":
+        import torch
+
+        return ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    return []
+
+
+@contextlib.contextmanager
+def data_parallel():
+    """Build, compile and fit inside this block to replicate the model on every local device and
+    split each batch across them (the global batch size stays what the recipe says).
+
+    Yields the number of devices. JAX: keras.distribution.DataParallel over all devices (multi-host:
+    call keras.distribution.initialize() first); TensorFlow: tf.distribute.MirroredStrategy over the
+    GPUs, or over the logical CPU devices where there is no GPU. torch is not supported yet.
+    """
+    import keras
+
+    name = keras.backend.backend()
+    if name == "jax":
+        devices = keras.distribution.list_devices()
+        previous = keras.distribution.distribution()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        try:
+            yield len(devices)
+        finally:
+            keras.distribution.set_distribution(previous)
+    elif name == "tensorflow":
+        import tensorflow as tf
+
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
+        with strategy.scope():
+            yield strategy.num_replicas_in_sync
+    else:
+        raise BackendError(
+            "data_parallel training runs on the jax and tensorflow backends; torch (DDP) is not "
+            "supported yet (see docs/SCALING.md)."
+        )
+
+
+def run_saved_model(path, x):
+    """The `serve` outputs of a TF SavedModel (TensorFlow reads it whatever the Keras backend)."""
+    import numpy as np
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(path))  # held: its variables die with it
+    return np.asarray(loaded.serve(x))
+
+
+def input_gradient(fn, x):
+    """d sum(fn(x)) / dx as a numpy array of x's shape: gradients with respect to an input.
+
+    `fn` maps a backend tensor to a tensor with keras ops or Keras layers (e.g. a classifier
+    head on a feature map, for Grad-CAM). One body per backend: each has its own autodiff.
+    """
+    import keras
+    import numpy as np
+
+    backend = keras.backend.backend()
+    x = np.asarray(x, dtype="float32")
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tensor = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(tensor)
+            total = keras.ops.sum(fn(tensor))
+        return tape.gradient(total, tensor).numpy()
+    if backend == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda value: keras.ops.sum(fn(value)))(jax.numpy.asarray(x)))
+    if backend == "torch":
+        tensor = keras.ops.convert_to_tensor(x).detach().requires_grad_(True)
+        keras.ops.sum(fn(tensor)).backward()
+        return tensor.grad.detach().cpu().numpy()
+    raise BackendError(f"no gradient helper for backend {backend!r}.")
+
+
+def compile_inference(fn, model):
+    """`fn` (a function of tensors that reads `model`'s weights) compiled for inference.
+
+    JAX: jit, with the model's variables passed in as arguments (a Keras StatelessScope), so
+    they are not baked into the compiled program; TensorFlow: tf.function; torch: eager under
+    no_grad (torch.compile's start-up costs more than it saves for a few hundred steps here).
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        @jax.jit
+        def stateless(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(model.variables, values, strict=True))):
+                return fn(*args)
+
+        return lambda *args: stateless([v.value for v in model.variables], *args)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, reduce_retracing=True)
+    if backend == "torch":
+        import torch
+
+        def no_grad(*args):
+            with torch.no_grad():
+                return fn(*args)
+
+        return no_grad
+    raise BackendError(f"no compiler for backend {backend!r}.")
+
+
+def gradients(loss_fn, variables, reads=()):
+    """(loss, gradients of loss_fn() with respect to `variables`), one body per backend.
+
+    `reads` lists every other variable loss_fn may read or assign (e.g. both nets of a GAN and
+    their batch-norm statistics); JAX needs them to be explicit, because it differentiates a pure
+    function of the variables' values. Assignments made by loss_fn (moving statistics) persist.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    variables = list(variables)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        return loss, tape.gradient(loss, variables)
+    if backend == "torch":
+        import torch
+
+        loss = loss_fn()
+        return loss, list(torch.autograd.grad(loss, [v.value for v in variables]))
+    if backend == "jax":
+        import jax
+
+        differentiated = {id(v) for v in variables}
+        others = [v for v in reads if id(v) not in differentiated]
+
+        def pure(values):
+            mapping = list(zip(variables, values, strict=True)) + [(v, v.value) for v in others]
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                loss = loss_fn()
+            return loss, [scope.get_current_value(v) for v in others]
+
+        (loss, updated), grads = jax.value_and_grad(pure, has_aux=True)([v.value for v in variables])
+        for variable, value in zip(others, updated, strict=True):
+            variable.assign(value)
+        return loss, grads
+    raise BackendError(f"no gradient helper for backend {backend!r}.")
+
+
+class StatefulTrainStep:
+    """Mixin for a keras.Model: write one stateful `stateful_train_step(data)` (gradients() and
+    optimizer.apply) and `fit` runs it on every backend, callbacks and all.
+
+    TensorFlow and torch call it as it is. JAX's fit calls a pure train_step(state, data) under
+    jit; here that runs the same code inside a StatelessScope holding the state, as Keras's own
+    optimizer.stateless_apply does, and returns the assigned values as the new state.
+    """
+
+    def train_step(self, *args):
+        import keras
+
+        if keras.backend.backend() != "jax":
+            return self.stateful_train_step(*args)
+        state, data = args
+        groups = (
+            self.trainable_variables,
+            self.non_trainable_variables,
+            self.optimizer.variables,
+            self.metrics_variables,
+        )
+        mapping = [
+            pair
+            for refs, values in zip(groups, state, strict=True)
+            for pair in zip(refs, values, strict=True)
+        ]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            logs = self.stateful_train_step(data)
+        return logs, tuple([scope.get_current_value(v) for v in refs] for refs in groups)

@@ -1,0 +1,55 @@
+"""The one validator of numeric command-line flags: argparse types that refuse a bad value with
+a sentence naming it and the accepted range (used by `zoo` and the application CLIs)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def whole(low: int = 1, high: int | None = None):
+    """An argparse type: a whole number in [low, high] (high None: no upper bound).
+
+    Example:
+        >>> parser.add_argument("--epochs", type=whole(1))
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number ({_range(low, high)})"
+            ) from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({_range(low, high)})")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def number(low: float | None = None, high: float | None = None, *, low_open: bool = False):
+    """An argparse type: a finite float in [low, high] (or (low, high] with low_open)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        bad = not math.isfinite(value)
+        bad = bad or (low is not None and (value <= low if low_open else value < low))
+        bad = bad or (high is not None and value > high)
+        if bad:
+            lower = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+            upper = "" if high is None else f"<= {high:g}"
+            accepted = " and ".join(part for part in (lower, upper) if part) or "finite"
+            raise argparse.ArgumentTypeError(f"{text} is not accepted (a finite number {accepted})")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _range(low: int, high: int | None) -> str:
+    return f">= {low}" if high is None else f"{low} to {high}"

@@ -1,0 +1,392 @@
+"""The one training plumbing: options and their checks, the run directory (lock, refuse-or-resume,
+per-epoch checkpoints, the final record), and the shared fit recipe with its seeded data pipeline.
+
+Every trainer, the shared fit and the custom ones (language model, GAN, agent, recommenders,
+forecaster), runs inside a `Run`. A run directory holds:
+  checkpoint/state.json                 the last finished epoch (written last: the commit point)
+  checkpoint/epoch-K.weights.h5         model and optimizer state after epoch K (step count included)
+  <name>.weights.h5, <name>.metrics.json   the final weights and what they measured
+  .lock                                 held while a process trains in the folder
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from zoo import datasets
+from zoo.core import backend, hub
+from zoo.core.atomic import atomic_write_json
+from zoo.core.errors import RunLocked
+
+
+class ArrayDataset(keras.utils.PyDataset):
+    """Shuffled minibatches of numpy arrays with optional numpy augmentation.
+
+    Shuffling and augmentation depend only on (seed, epoch, batch index), so a resumed run
+    sees exactly the batches the uninterrupted run would have seen.
+    """
+
+    def __init__(self, x, y, batch_size, seed=0, augment=None, shuffle=True, passes=1, class_weights=None):
+        super().__init__()
+        self.x, self.y = x, y
+        self.class_weights = class_weights  # array indexed by label, or None
+        self.batch_size = min(batch_size, len(x))
+        self.seed, self.augment, self.shuffle, self.passes = seed, augment, shuffle, passes
+        self.epoch = 0
+        self._batches_per_pass = math.ceil(len(x) / self.batch_size)
+
+    def __len__(self) -> int:
+        return self._batches_per_pass * self.passes
+
+    def _order(self, pass_index: int) -> np.ndarray:
+        if not self.shuffle:
+            return np.arange(len(self.x))
+        return np.random.default_rng([self.seed, self.epoch, pass_index]).permutation(len(self.x))
+
+    def __getitem__(self, index: int):
+        pass_index, batch = divmod(index, self._batches_per_pass)
+        rows = self._order(pass_index)[batch * self.batch_size : (batch + 1) * self.batch_size]
+        x = self.x[rows]
+        if self.augment is not None:
+            x = self.augment(x, np.random.default_rng([self.seed, self.epoch, index, 1]))
+        if self.class_weights is not None:
+            return x.astype("float32"), self.y[rows], self.class_weights[self.y[rows]]
+        return x.astype("float32"), self.y[rows]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+
+
+def balanced_class_weights(labels: np.ndarray) -> np.ndarray:
+    """Weight per class so that every class carries the same total weight (mean weight 1)."""
+    counts = np.bincount(labels.astype("int64"))
+    return (len(labels) / (len(counts) * np.maximum(counts, 1))).astype("float32")
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """After every epoch: model + optimizer state, then state.json (atomic, in that order)."""
+
+    def __init__(self, directory: Path, history: dict):
+        super().__init__()
+        self.directory = Path(directory)
+        self.history = history
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        finished = epoch + 1
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.history.setdefault("epoch_seconds", []).append(round(time.time() - self._started, 2))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        weights = self.directory / f"epoch-{finished}.weights.h5"
+        hub.save_weights(self.model, weights, include_optimizer=True)
+        atomic_write_json(self.directory / "state.json", {"epoch": finished, "history": self.history})
+        for old in self.directory.glob("epoch-*"):
+            if old != weights:
+                old.unlink()
+
+
+def last_checkpoint(directory: Path) -> dict | None:
+    """The committed state of a run directory's checkpoint, or None when there is none."""
+    state_file = Path(directory) / "state.json"
+    if not state_file.is_file():
+        return None
+    try:
+        state = json.loads(state_file.read_text())
+        int(state["epoch"] if "epoch" in state else state["step"])
+        return state
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ValueError(
+            f"{state_file} is damaged; delete the run folder {Path(directory).parent} to start again."
+        ) from None
+
+
+def restore_checkpoint(model: keras.Model, directory: Path, epoch: int) -> None:
+    """Model and optimizer state of a finished epoch; the layout check covers both."""
+    model.optimizer.build(model.trainable_variables)
+    hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5")
+
+
+def fit_resumable(
+    model: keras.Model,
+    data,
+    *,
+    epochs: int,
+    out_dir: Path,
+    state: dict | None,
+    validation_data=None,
+    epoch_metrics: list | None = None,
+    callbacks: list | None = None,
+    verbose: int | str = "auto",
+) -> dict:
+    """model.fit for `epochs`, continuing after the epoch in `state` (a Run's committed state) and
+    checkpointing every epoch; `data.epoch` is set so a resumed run sees the same batches.
+    epoch_metrics: callbacks that add to an epoch's logs, run before the checkpoint records them;
+    callbacks: run after it. Returns the history of all sessions of the run."""
+    checkpoint_dir = Path(out_dir) / "checkpoint"
+    history: dict = {}
+    initial_epoch = 0
+    if state is not None:
+        initial_epoch, history = state["epoch"], state["history"]
+        restore_checkpoint(model, checkpoint_dir, initial_epoch)
+        data.epoch = initial_epoch
+        print(f"resuming {model.name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
+    if initial_epoch < epochs:
+        model.fit(
+            data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_data=validation_data,
+            callbacks=[*(epoch_metrics or []), EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
+            verbose=verbose,
+        )
+    return history
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """What `zoo train` may change in a recipe; None keeps the recipe's value. Checked on creation.
+
+    Args:
+        epochs, batch_size, seed: override the recipe (the shipped weights use the recipe's values).
+        steps: environment steps (agents) or optimizer steps per epoch (language models).
+        out_dir: run directory (default runs/<name>).
+        resume: continue after the last finished epoch in out_dir.
+        limit: train on the first `limit` training examples only (quick runs and tests).
+        holdout: keep the last `holdout` training examples out of training and measure on them.
+        data_dir: folder with the dataset (default: the lookup order of zoo.datasets).
+        distribute: "data_parallel" replicates the model on every local device (jax, tensorflow).
+        verbose, callbacks, command: progress, extra keras callbacks, the command line for the record.
+    """
+
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int | None = None
+    steps: int | None = None
+    out_dir: str | Path | None = None
+    resume: bool = False
+    limit: int | None = None
+    holdout: int = 0
+    data_dir: str | Path | None = None
+    distribute: str | None = None
+    verbose: int | str = "auto"
+    callbacks: tuple = ()
+    command: str | None = None
+
+    def __post_init__(self):
+        for flag in ("epochs", "batch_size", "steps", "limit"):
+            value = getattr(self, flag)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"--{flag.replace('_', '-')} must be a positive whole number, got {value}.")
+        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
+            raise ValueError(f"--seed must be a whole number >= 0, got {self.seed}.")
+        if not isinstance(self.holdout, int) or self.holdout < 0:
+            raise ValueError(f"--holdout must be a whole number >= 0, got {self.holdout}.")
+        if self.distribute not in (None, "data_parallel"):
+            raise ValueError(f"unknown --distribute {self.distribute!r}; the one strategy is data_parallel.")
+        object.__setattr__(self, "callbacks", tuple(self.callbacks or ()))
+
+    def refuse(self, *flags: str, because: str) -> None:
+        """A clear error when an option that this trainer does not use was given."""
+        given = [f for f in flags if getattr(self, f) not in (None, 0, False)]
+        if given:
+            shown = " and ".join(f"--{f.replace('_', '-')}" for f in given)
+            raise ValueError(f"{because}; {shown} {'does' if len(given) == 1 else 'do'} not apply.")
+
+    def recipe(self, recipe, **fields):
+        """`recipe` with this run's overrides: epochs, batch_size and seed, plus `fields` mapping a
+        recipe field to one of these options (e.g. steps_per_epoch="steps")."""
+        wanted = {"epochs": "epochs", "batch_size": "batch_size", "seed": "seed", **fields}
+        names = {f.name for f in dataclasses.fields(recipe)}
+        changes = {
+            k: getattr(self, v) for k, v in wanted.items() if k in names and getattr(self, v) is not None
+        }
+        return dataclasses.replace(recipe, **changes)
+
+
+class Run:
+    """A run directory for one training run: locked, checked, resumable, recorded.
+
+    Args:
+        name: the model's name (names the weights and metrics files).
+        options: the run's TrainOptions (out_dir, resume, command).
+
+    Example:
+        >>> with Run("mnist_mlp", TrainOptions(epochs=1)) as run:
+        ...     history = run.fit(model, batches, epochs=1)
+        ...     result = run.finish(model, {"model": "mnist_mlp"})
+    """
+
+    def __init__(self, name: str, options: TrainOptions):
+        self.name, self.options = name, options
+        self.dir = Path(options.out_dir or Path("runs") / name)
+        self.checkpoint_dir = self.dir / "checkpoint"
+        self._lock_file = None
+        self.state = None
+
+    def __enter__(self) -> Run:
+        if self.dir.exists() and not self.dir.is_dir():
+            raise ValueError(f"--out {self.dir} is a file; give a folder for the run.")
+        try:
+            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.dir / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ValueError(f"cannot write to the run folder {self.dir} ({exc.strerror}).") from None
+        self._lock()
+        self._remove_stale_temporaries()
+        self.state = last_checkpoint(self.checkpoint_dir)
+        if self.state is not None and not self.options.resume:
+            self._unlock()
+            raise FileExistsError(
+                f"{self.dir} already holds a checkpoint; "
+                "pass --resume to continue it or choose another --out."
+            )
+        self.started = time.time()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._unlock()
+
+    def _lock(self) -> None:
+        self._lock_file = open(self.dir / ".lock", "a+")  # noqa: SIM115  held for the whole run
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.seek(0)
+            holder = self._lock_file.read().strip() or "another process"
+            self._lock_file.close()
+            self._lock_file = None
+            raise RunLocked(
+                f"{self.dir} is in use by a training run ({holder}); wait for it or choose another --out."
+            ) from None
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(f"pid {os.getpid()}")
+        self._lock_file.flush()
+
+    def _unlock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of a killed run (atomic writes that never reached their rename)."""
+        for folder in (self.dir, self.checkpoint_dir):
+            for leftover in folder.glob(".*-*.*"):
+                if leftover.is_file() and not leftover.name.startswith(".lock"):
+                    leftover.unlink()
+
+    @property
+    def weights_path(self) -> Path:
+        return self.dir / f"{self.name}.weights.h5"
+
+    def fit(self, model, data, *, epochs, validation_data=None, epoch_metrics=None, callbacks=None) -> dict:
+        """model.fit for `epochs`, continuing after a committed checkpoint; see fit_resumable."""
+        return fit_resumable(
+            model,
+            data,
+            epochs=epochs,
+            out_dir=self.dir,
+            state=self.state,
+            validation_data=validation_data,
+            epoch_metrics=epoch_metrics,
+            callbacks=[*(callbacks or []), *self.options.callbacks],
+            verbose=self.options.verbose,
+        )
+
+    def wall_time(self, history: dict) -> float:
+        """Seconds of training over all sessions of a resumed run (this session's when no epochs)."""
+        return round(sum(history.get("epoch_seconds", [])) or time.time() - self.started, 1)
+
+    def finish(self, model, result: dict, weights_saved: bool = False) -> dict:
+        """Write the final weights (unless the trainer saved its best already), their sha256, and
+        `<name>.metrics.json` holding `result` with the weights' path, hash and the command."""
+        if not weights_saved:
+            hub.save_weights(model, self.weights_path)
+        result = {
+            "model": self.name,
+            "backend": backend.current(),
+            **result,
+            "command": self.options.command,
+            "weights": str(self.weights_path),
+            "sha256": hub.sha256(self.weights_path),
+        }
+        atomic_write_json(self.dir / f"{self.name}.metrics.json", result)
+        return result
+
+
+def fit_recipe(spec, options: TrainOptions, run: Run):
+    """The shared fit: train `spec` with its Recipe inside `run`.
+
+    Returns (model, result, holdout) where result holds the run's settings and history and
+    holdout is (x, y) of the held-out training examples, or None.
+    """
+    options.refuse("steps", because=f"{spec.name} trains by epochs over its dataset (--steps is for agents)")
+    recipe = options.recipe(spec.recipe)
+    backend.seed_everything(recipe.seed)
+    x, y = datasets.load(spec.dataset, "train", data_dir=options.data_dir)
+    holdout = None
+    if options.holdout:
+        if options.holdout >= len(x):
+            raise ValueError(
+                f"--holdout {options.holdout} leaves no training examples; the split has {len(x)}."
+            )
+        x, y, holdout = (
+            x[: -options.holdout],
+            y[: -options.holdout],
+            (x[-options.holdout :], y[-options.holdout :]),
+        )
+    if options.limit is not None:
+        x, y = x[: options.limit], y[: options.limit]
+    data = ArrayDataset(
+        x,
+        y,
+        recipe.batch_size,
+        seed=recipe.seed,
+        augment=recipe.augment,
+        passes=recipe.passes_per_epoch,
+        class_weights=balanced_class_weights(y) if recipe.balance_classes else None,
+    )
+    validation = None
+    if not options.holdout and "val" in datasets.splits(spec.dataset):  # per-epoch val metrics: the curve
+        x_val, y_val = datasets.load(spec.dataset, "val", data_dir=options.data_dir, limit=options.limit)
+        validation = ArrayDataset(x_val, y_val, max(recipe.batch_size, 256), shuffle=False)
+
+    with backend.data_parallel() if options.distribute else contextlib.nullcontext() as replicas:
+        model = spec.build()
+        if recipe.prepare is not None:
+            recipe.prepare(model, x)
+        model.compile(
+            optimizer=recipe.optimizer(len(data) * recipe.epochs),
+            loss=recipe.loss(),
+            metrics=recipe.metrics(),
+            **spec.compile_options.get(backend.current(), {}),
+        )
+        history = run.fit(model, data, epochs=recipe.epochs, validation_data=validation)
+    result = {
+        "epochs": max(recipe.epochs, len(history.get("epoch_seconds", []))),
+        "batch_size": recipe.batch_size,
+        "train_examples": int(len(x)),
+        "seed": recipe.seed,
+        "devices": replicas or 1,
+        "wall_time_s": run.wall_time(history),
+        "history": history,
+    }
+    return model, result, holdout

@@ -1,0 +1,118 @@
+"""Text generation from a character LM with keras-hub samplers, one character at a time.
+
+The decoding loop is ours (so text can stream as it is made); the choice of each next
+character is the keras-hub sampler's (`compute_probabilities` applies the temperature,
+`get_next_token` does greedy / top-k / top-p / random sampling with a seeded generator).
+
+With the cache, each new character runs one position through the model against the stored
+keys and values. Without it, the whole window is recomputed. Both see the same window: once it
+holds `context` characters it is cut to its last `context // 2` and the cache is refilled from
+those, so cached and uncached decoding compute the same function (tests/test_char_gpt.py checks
+that their greedy outputs are equal).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import keras_hub
+import numpy as np
+from keras import ops
+
+from zoo.core import backend
+
+SAMPLERS = ("greedy", "top_k", "top_p", "random")
+START = "\n"  # an empty prompt starts as a new line of the play would
+
+
+def make_sampler(
+    name: str = "greedy",
+    temperature: float = 1.0,
+    k: int = 10,
+    p: float = 0.9,
+    seed=None,
+    vocabulary_size=None,
+):
+    """A keras-hub sampler by name; a clear error for unknown names and bad settings."""
+    if name not in SAMPLERS:
+        raise ValueError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}.")
+    if not 0 < temperature < float("inf"):
+        raise ValueError(f"--temperature must be a positive finite number, got {temperature}.")
+    if seed is not None and seed < 0:
+        raise ValueError(f"--seed must be a whole number >= 0, got {seed}.")
+    most = vocabulary_size or float("inf")
+    if name == "top_k" and not 1 <= k <= most:
+        raise ValueError(f"--k must be between 1 and the {most} characters of the vocabulary, got {k}.")
+    if name == "top_p" and not 0 < p <= 1:
+        raise ValueError(f"--p must be in (0, 1], got {p}.")
+    samplers = keras_hub.samplers
+    if name == "greedy":
+        return samplers.GreedySampler(temperature=temperature)
+    if name == "top_k":
+        return samplers.TopKSampler(k=k, seed=seed, temperature=temperature)
+    if name == "top_p":
+        return samplers.TopPSampler(p=p, seed=seed, temperature=temperature)
+    return samplers.RandomSampler(seed=seed, temperature=temperature)
+
+
+def prompt_ids(model, prompt: str) -> np.ndarray:
+    """The prompt's ids, cut to its last `context - 1` characters (room for one new character)."""
+    ids = model.tokenizer.encode(prompt or START)
+    return ids[-(model.context - 1) :]
+
+
+def generate(model, prompt: str, max_new: int, sampler=None, use_cache: bool = True) -> Iterator[str]:
+    """Yield `max_new` new characters continuing `prompt`, one at a time."""
+    if max_new < 0:
+        raise ValueError(f"max_new must be zero or a positive number of characters, got {max_new}.")
+    sampler = sampler or make_sampler("greedy")
+    window = list(prompt_ids(model, prompt))
+    keep = model.context // 2
+    logits, cache = _fill(model, window) if use_cache else (_full(model, window), None)
+    for _ in range(max_new):
+        token = int(ops.convert_to_numpy(sampler.get_next_token(sampler.compute_probabilities(logits)))[0])
+        yield model.tokenizer.vocabulary[token]
+        window.append(token)
+        if len(window) == model.context:  # no room for the next position: slide
+            window = window[-keep:]
+            if use_cache:
+                logits, cache = _fill(model, window)
+                continue
+        if use_cache:
+            logits, cache = _step(model)(
+                ops.convert_to_tensor([[token]], dtype="int32"), cache, ops.convert_to_tensor(len(window) - 1)
+            )
+        else:
+            logits = _full(model, window)
+
+
+def _step(model):
+    """The compiled one-position step (built once per model): (ids, cache, index) -> logits, cache."""
+    if getattr(model, "_zoo_cached_step", None) is None:
+
+        def step(ids, cache, index):
+            logits, cache = model.call_with_cache(ids, cache, index)
+            return logits[:, -1], cache
+
+        model._zoo_cached_step = backend.compile_inference(step, model)
+    return model._zoo_cached_step
+
+
+def _fill(model, window: list[int]):
+    """Logits after `window` and a cache holding its keys and values."""
+    ids = ops.convert_to_tensor([window], dtype="int32")
+    logits, cache = model.call_with_cache(ids, model.empty_cache(1), 0)
+    return logits[:, -1], cache
+
+
+def _full(model, window: list[int]):
+    return model(ops.convert_to_tensor([window], dtype="int32"))[:, -1]
+
+
+def generate_text(model, prompt: str, max_new: int, sampler=None, use_cache: bool = True) -> dict:
+    """The whole continuation and its speed: {"text", "tokens_per_s"}."""
+    started = time.perf_counter()
+    text = "".join(generate(model, prompt, max_new, sampler=sampler, use_cache=use_cache))
+    seconds = time.perf_counter() - started
+    return {"text": text, "tokens_per_s": round(max_new / seconds, 1) if seconds > 0 else None}

@@ -1,1 +1,0 @@
-"""Reinforcement learning that needs no neural network: the seeds' tabular methods."""

@@ -1,0 +1,76 @@
+"""What every model trained by the shared fit on an array dataset shares: prediction on arrays,
+evaluation on a split, and the recipe's training run (zoo.core.training.fit_recipe)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo import datasets
+from zoo.core import inputs
+from zoo.tasks.base import Task
+
+
+class SupervisedTask(Task):
+    """A model of arrays in, arrays out, measured on its dataset's test split."""
+
+    abilities = frozenset({"predict", "evaluate", "train", "export"})
+
+    def read_inputs(self, files, invert=None, resize=False, **options):
+        """PNG/JPEG/NPY files -> (the array the card asks for, one source label per row).
+
+        Example:
+            >>> x, sources = zoo.core.registry.get("mnist_mlp").tasks().read_inputs(["digit.png"])
+        """
+        return inputs.read_inputs(files, self.spec, invert=invert, resize=resize)
+
+    def outputs(self, model, x, tta: bool = False) -> np.ndarray:
+        """Raw model outputs as numpy; with `tta`, averaged with the outputs on mirror images."""
+        out = np.asarray(model.predict(x, batch_size=512, verbose=0))
+        if tta:
+            out = (out + np.asarray(model.predict(x[:, :, ::-1], batch_size=512, verbose=0))) / 2
+        return out
+
+    def metrics(self, model, x, y, data_dir=None, tta: bool = False) -> dict:
+        """The task's metrics of `model` on arrays (x, y)."""
+        raise NotImplementedError
+
+    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
+        """Measure `model` on a split (default test, or val where there is none), or on the bundled
+        real test sample with `sample=True`; `tta` averages over left-right flips where allowed.
+
+        Example:
+            >>> task = zoo.core.registry.get("mnist_cnn").tasks()
+            >>> task.evaluate(task.spec.load(), sample=True)["metrics"]
+        """
+        if tta and not self.spec.options.get("flip_tta"):
+            raise ValueError(
+                f"{self.name} has no flip test-time augmentation; image models of CIFAR-10 have."
+            )
+        if split is None:
+            split = "test" if "test" in datasets.splits(self.spec.dataset) else "val"
+        if sample:
+            x, y = datasets.load_sample(self.spec.dataset)
+            split = "test-sample"
+            if limit is not None:
+                x, y = x[:limit], y[:limit]
+        else:
+            x, y = datasets.load(self.spec.dataset, split, data_dir=data_dir, limit=limit)
+            if limit is None:
+                split = datasets.split_label(self.spec.dataset, split, len(x))
+        result = self.record(split, len(x), self.metrics(model, x, y, data_dir=data_dir, tta=tta))
+        return {**result, "tta": True} if tta else result
+
+    def train(self, options) -> dict:
+        """The shared fit recipe; measures val (where the dataset has one) and test at the end, or
+        the held-out training examples with `options.holdout`."""
+        from zoo.core.training import Run, fit_recipe  # keras: imported when training starts
+
+        with Run(self.name, options) as run:
+            model, result, holdout = fit_recipe(self.spec, options, run)
+            if holdout is not None:
+                result["holdout"] = self.metrics(model, *holdout, data_dir=options.data_dir)
+            else:
+                if "val" in datasets.splits(self.spec.dataset):  # the official validation split, for choices
+                    result["val"] = self.evaluate(model, split="val", data_dir=options.data_dir)
+                result["test"] = self.evaluate(model, data_dir=options.data_dir)
+            return run.finish(model, result)
