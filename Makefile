@@ -26,8 +26,10 @@ test: install
 		KERAS_BACKEND=$$b $(PY) -m pytest -q tests || status=1; \
 	done; exit $$status
 
+# ruff, then the import layers of pyproject.toml's [tool.importlinter] (docs/ARCHITECTURE.md).
 lint: install
 	$(VENV)/bin/ruff check zoo tests examples tools benchmarks applications
+	$(VENV)/bin/lint-imports
 
 # Zoo vs hand-written torch/jax loops on every backend -> docs/BENCHMARKS.md (minutes; not a test).
 bench: install

@@ -12,7 +12,7 @@ from benchmarks import harness
 
 def keras_size(name: str) -> int:
     """Weights of the zoo model, without the fixed input-standardization constants."""
-    spec = zoo.registry.get(name)
+    spec = zoo.api.registry.get(name)
     layers = [layer for layer in spec.build(spec.config).layers if layer.name != "standardize"]
     return sum(int(np.prod(v.shape)) for layer in layers for v in layer.weights)
 

@@ -9,10 +9,8 @@ import pytest
 
 import zoo
 from zoo import cli, datasets
-from zoo.families.char_gpt import generation, text
-from zoo.core import training
+from zoo.families.char_gpt import char_gpt, generation, text
 from zoo.families.char_gpt.language_modeling import validation_loss
-from zoo.families.char_gpt import char_gpt
 
 # Measured with the shipped weights on the bundled sample (the first 4,000 validation characters),
 # `zoo eval char_gpt --sample --json`, equal on every backend to 1e-4; 0.05 nats worse fails.
@@ -117,11 +115,11 @@ def test_training_runs_checkpoints_and_resumes(tmp_path, sample_text):
     data.mkdir()
     (data / "input.txt").write_text(sample_text * 3)
     run = tmp_path / "run"
-    first = training.train("char_gpt", epochs=1, steps=2, batch_size=4, out_dir=run, data_dir=tmp_path)
+    first = zoo.train("char_gpt", epochs=1, steps=2, batch_size=4, out_dir=run, data_dir=tmp_path)
     assert len(first["history"]["loss"]) == 1 and np.isfinite(first["val"]["metrics"]["val_loss"])
     with pytest.raises(FileExistsError):
-        training.train("char_gpt", epochs=2, steps=2, batch_size=4, out_dir=run, data_dir=tmp_path)
-    second = training.train(
+        zoo.train("char_gpt", epochs=2, steps=2, batch_size=4, out_dir=run, data_dir=tmp_path)
+    second = zoo.train(
         "char_gpt", epochs=2, steps=2, batch_size=4, out_dir=run, data_dir=tmp_path, resume=True
     )
     assert len(second["history"]["loss"]) == 2

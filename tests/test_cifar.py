@@ -13,11 +13,11 @@ from PIL import Image
 from test_cli import assert_one_sentence_error, run
 
 import zoo
-from zoo import datasets, evaluation
-from zoo.core import registry, training
+from zoo import datasets
+from zoo.core import registry
 from zoo.core.losses import SmoothedSparseCrossentropy
-from zoo.families.cifar import cifar_resnet
 from zoo.core.optimizers import OneCycle
+from zoo.families.cifar import cifar_resnet
 
 CIFAR_MODELS = ["cifar_cnn", "cifar_resnet", "catdog_cnn"]
 requires_cifar = pytest.mark.skipif(
@@ -85,7 +85,7 @@ def test_augmentation_stays_out_of_the_model_and_inference_is_deterministic(cifa
     randomizing = (keras.layers.Dropout, keras.layers.RandomFlip, keras.layers.RandomTranslation)
     assert not any(isinstance(layer, randomizing) for layer in model.layers)
     x = cifar_sample[0][:16]
-    np.testing.assert_array_equal(evaluation.predict(model, x), evaluation.predict(model, x))
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_whitening_kernel_decorrelates_patches(cifar_sample):
@@ -116,7 +116,7 @@ def test_smoothed_crossentropy_matches_the_smoothed_target_by_hand():
 
 
 def test_cifar_resnet_trains_on_a_tiny_copy(tmp_path, tiny_cifar_dir):
-    result = training.train(
+    result = zoo.train(
         "cifar_resnet",
         epochs=1,
         batch_size=32,
@@ -132,23 +132,23 @@ def test_cifar_resnet_trains_on_a_tiny_copy(tmp_path, tiny_cifar_dir):
 @pytest.mark.parametrize("name", CIFAR_MODELS)
 def test_accuracy_on_bundled_sample(name, backend_name, recorded):
     spec = registry.get(name)
-    result = evaluation.evaluate(name, sample=True)
+    result = zoo.task(name).evaluate(zoo.load(name), sample=True)
     full = recorded(name, backend_name)
     assert result["split"] == "test-sample" and result["n"] == len(datasets.load_sample(spec.dataset)[1])
     assert result["metrics"]["accuracy"] >= sample_threshold(full["accuracy"], result["n"])
 
 
 def test_flip_tta_on_the_sample_and_refused_where_mirroring_changes_meaning(cifar_sample):
-    with_tta = evaluation.evaluate("cifar_resnet", sample=True, tta=True)
+    with_tta = zoo.task("cifar_resnet").evaluate(zoo.load("cifar_resnet"), sample=True, tta=True)
     assert with_tta["tta"] is True and 0.85 <= with_tta["metrics"]["accuracy"] <= 1.0
     with pytest.raises(ValueError, match="no flip test-time augmentation"):
-        evaluation.evaluate("mnist_mlp", sample=True, tta=True)
+        zoo.task("mnist_mlp").evaluate(zoo.load("mnist_mlp"), sample=True, tta=True)
 
 
 @requires_cifar
 @pytest.mark.parametrize("name", CIFAR_MODELS)
 def test_full_test_split_reproduces_the_card(name, backend_name, recorded):
-    result = evaluation.evaluate(name)
+    result = zoo.task(name).evaluate(zoo.load(name))
     card = recorded(name, backend_name)
     for key, value in card.items():
         if key in result["metrics"]:

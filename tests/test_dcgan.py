@@ -10,8 +10,7 @@ from conftest import requires_full_mnist
 
 import zoo
 from zoo import cli
-from zoo.families.dcgan import gan_metrics
-from zoo.families.dcgan import dcgan_mnist
+from zoo.families.dcgan import dcgan_mnist, gan_metrics
 
 # Class agreement of the shipped generator measured on 10,000 samples (`zoo eval dcgan_mnist --json`).
 MEASURED_AGREEMENT = 0.9615
@@ -96,8 +95,8 @@ def test_generate_refuses_bad_labels(generator, labels, message):
     "argv, message",
     [
         (["--digit", "11"], "--digit 11 is not a digit"),
-        (["--digit", "7", "--n", "0"], "--n must be between 1 and 10000"),
-        (["--digit", "7", "--n", "100000"], "--n must be between 1 and 10000"),
+        (["--digit", "7", "--n", "0"], "--n: 0 is out of range (1 to 10000)"),
+        (["--digit", "7", "--n", "100000"], "--n: 100000 is out of range (1 to 10000)"),
         (["--digit", "all", "--n", "5"], "--n must be at least 10"),
         ([], "say which digit"),
     ],

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import zoo
+from zoo.core import registry
+from zoo.core.training import TrainOptions
 from zoo.cli import main
 from zoo.families.dqn import dqn_cartpole as dqn
 
@@ -66,7 +68,8 @@ def test_short_training_run_changes_the_weights_and_resumes(tmp_path):
     )
     keras.utils.set_random_seed(args.seed)  # the same initial weights the run starts from
     initial = dqn.build(dqn.CONFIG)
-    result = dqn.train(args=args, out_dir=tmp_path / "run", verbose=0)
+    spec = registry.get("dqn_cartpole")
+    result = dqn.train(spec, TrainOptions(out_dir=tmp_path / "run", verbose=0), args=args)
     trained = zoo.load("dqn_cartpole", weights=result["weights"])
     changed = [
         not np.allclose(a, b) for a, b in zip(initial.get_weights(), trained.get_weights(), strict=True)
@@ -74,8 +77,8 @@ def test_short_training_run_changes_the_weights_and_resumes(tmp_path):
     assert all(changed)
     assert [step for step, _ in result["history"]["evals"]] == [150, 300]
     with pytest.raises(FileExistsError, match="--resume"):
-        dqn.train(args=args, out_dir=tmp_path / "run", verbose=0)
-    longer = dqn.train(args=args, steps=450, out_dir=tmp_path / "run", resume=True, verbose=0)
+        dqn.train(spec, TrainOptions(out_dir=tmp_path / "run", verbose=0), args=args)
+    longer = dqn.train(spec, TrainOptions(steps=450, out_dir=tmp_path / "run", resume=True, verbose=0), args=args)
     assert [step for step, _ in longer["history"]["evals"]] == [150, 300, 450]
 
 
@@ -98,4 +101,4 @@ def test_play_cli_json_and_gif(capsys, tmp_path, backend_name):
 def test_play_refuses_a_classifier(capsys):
     code = main(["play", "mnist_mlp"])
     _, err = capsys.readouterr()
-    assert code == 2 and "mnist_mlp is not an agent" in err and "dqn_cartpole" in err
+    assert code == 2 and "mnist_mlp (classification) does not play" in err and "dqn_cartpole" in err

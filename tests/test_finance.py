@@ -12,9 +12,8 @@ import zoo
 from applications.finance import backtest, baselines, metrics, walkforward
 from applications.finance.__main__ import main
 from tests.conftest import full_data
-from zoo.core import training
-from zoo.families.ts_transformer import volatility
 from zoo.datasets import prices
+from zoo.families.ts_transformer import volatility
 
 # `zoo eval ts_transformer --sample --json`: qlike_rv1 0.834785 on tensorflow, jax and torch (equal to 1e-8)
 SAMPLE_QLIKE_RV1 = 0.834785
@@ -229,7 +228,7 @@ def test_shipped_model_on_the_held_out_sample(model, backend_name):
 @requires_prices
 def test_shipped_model_reproduces_its_card_on_the_full_held_out_period(model, recorded, backend_name):
     card = recorded("ts_transformer", backend_name)
-    result = zoo.evaluation.evaluate("ts_transformer", model=model)
+    result = zoo.task("ts_transformer").evaluate(model)
     assert result["n"] > 60_000  # 26 assets from 2008
     assert result["metrics"]["qlike_rv1"] == pytest.approx(card["qlike_rv1"], abs=1e-4)
 
@@ -317,11 +316,11 @@ def test_pooled_backtest_on_the_sample(capsys):
 
 @requires_prices
 def test_a_short_training_run_checkpoints_and_refuses_to_overwrite(tmp_path):
-    result = training.train("ts_transformer", epochs=1, limit=512, out_dir=tmp_path, verbose=0)
+    result = zoo.train("ts_transformer", epochs=1, limit=512, out_dir=tmp_path, verbose=0)
     assert result["train_examples"] == 512 and len(result["history"]["val_loss"]) == 1
     assert (
         np.isfinite(result["history"]["val_loss"][0]) and (tmp_path / "ts_transformer.weights.h5").is_file()
     )
     assert "test" not in result  # quick runs skip the held-out period
     with pytest.raises(FileExistsError, match="--resume"):
-        training.train("ts_transformer", epochs=1, limit=512, out_dir=tmp_path, verbose=0)
+        zoo.train("ts_transformer", epochs=1, limit=512, out_dir=tmp_path, verbose=0)

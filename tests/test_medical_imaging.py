@@ -15,7 +15,6 @@ from applications.medical_imaging import MODELS, analysis
 from applications.medical_imaging import metrics as m
 from applications.medical_imaging.__main__ import main
 from applications.medical_imaging.gradcam import gradcam
-from zoo import evaluation
 from zoo.core import hub
 
 requires_full = pytest.mark.skipif(
@@ -68,7 +67,7 @@ def test_bootstrap_interval_brackets_the_auc():
 def test_shipped_model_on_bundled_test_sample(dataset, backend_name):
     name = MODELS[dataset]
     x, labels = zoo.datasets.load_sample(dataset)
-    measured = evaluation.metrics_of(zoo.api.registry.get(name), zoo.load(name), x, labels)
+    measured = zoo.task(name).metrics(zoo.load(name), x, labels)
     recorded = hub.entry(name)["metrics"][backend_name]["metrics"]
     assert measured["accuracy"] >= sample_threshold(recorded["accuracy"], len(labels))
     assert measured["auc"] >= auc_floor(recorded["auc"], int((labels == 1).sum()), int((labels == 0).sum()))

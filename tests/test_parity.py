@@ -12,7 +12,7 @@ from zoo.core import backend
 
 SCRIPT = """
 import sys, numpy as np, zoo
-from zoo import datasets, evaluation
+from zoo import datasets
 from zoo.families.char_gpt import generation
 x_digits, _ = datasets.load_sample("mnist")
 x_table, _ = datasets.load("diabetes", "test")
@@ -22,7 +22,7 @@ inputs = {"mnist_mlp": x_digits, "mnist_cnn": x_digits, "linear_regression": x_t
           "breast_resnet": datasets.load_sample("breastmnist")[0],
           "cifar_cnn": datasets.load_sample("cifar10")[0], "cifar_resnet": datasets.load_sample("cifar10")[0],
           "catdog_cnn": datasets.load_sample("cifar10_catdog")[0]}
-outputs = {n: evaluation.predict(zoo.load(n), x) for n, x in inputs.items()}
+outputs = {n: np.asarray(zoo.load(n).predict(x, verbose=0)) for n, x in inputs.items()}
 lm = zoo.load("char_gpt")
 corpus, _ = datasets.load_sample("tinyshakespeare")
 outputs["char_gpt"] = np.asarray(lm.predict(lm.tokenizer.encode(corpus[:256])[None], verbose=0))

@@ -7,7 +7,6 @@ import pytest
 from conftest import requires_full_mnist, sample_threshold
 
 import zoo
-from zoo import evaluation
 from zoo.core import hub
 
 MNIST_MODELS = ["mnist_mlp", "mnist_cnn"]
@@ -33,7 +32,7 @@ def test_every_model_loads_pretrained_and_has_a_card(name, backend_name):
 @pytest.mark.parametrize("name", MNIST_MODELS)
 def test_accuracy_on_bundled_sample(name, backend_name, mnist_sample, recorded):
     x, y = mnist_sample
-    accuracy = float(np.mean(evaluation.predict(zoo.load(name), x).argmax(-1) == y))
+    accuracy = float(np.mean(np.asarray(zoo.load(name).predict(x, verbose=0)).argmax(-1) == y))
     full = recorded(name, backend_name)["accuracy"]
     assert accuracy >= sample_threshold(full, len(y)), (name, accuracy, full)
 
@@ -42,9 +41,9 @@ def test_model_accepts_raw_uint8_with_or_without_channel_axis(mnist_sample):
     x, _ = mnist_sample
     # A fresh model per input form, as a user has: on TensorFlow one model's traced predict
     # function cannot switch input rank between calls (a Keras/TF retracing limitation).
-    with_channel = evaluation.predict(zoo.load("mnist_mlp"), x[:8, :, :, None])
-    without = evaluation.predict(zoo.load("mnist_mlp"), x[:8])
-    as_float = evaluation.predict(zoo.load("mnist_mlp"), x[:8].astype("float32"))
+    with_channel = np.asarray(zoo.load("mnist_mlp").predict(x[:8, :, :, None], verbose=0))
+    without = np.asarray(zoo.load("mnist_mlp").predict(x[:8], verbose=0))
+    as_float = np.asarray(zoo.load("mnist_mlp").predict(x[:8].astype("float32"), verbose=0))
     np.testing.assert_allclose(with_channel, without, atol=1e-6)
     np.testing.assert_allclose(as_float, without, atol=1e-6)
 
@@ -52,7 +51,7 @@ def test_model_accepts_raw_uint8_with_or_without_channel_axis(mnist_sample):
 @requires_full_mnist
 @pytest.mark.parametrize("name", MNIST_MODELS)
 def test_accuracy_on_full_test_split(name, backend_name, recorded):
-    result = evaluation.evaluate(name, split="test")
+    result = zoo.task(name).evaluate(zoo.load(name), split="test")
     assert result["n"] == 10_000
     accuracy = result["metrics"]["accuracy"]
     assert accuracy >= REQUIRED_TEST_ACCURACY[name]
@@ -61,7 +60,7 @@ def test_accuracy_on_full_test_split(name, backend_name, recorded):
 
 
 def test_linear_regression_matches_closed_form_least_squares(backend_name, recorded):
-    result = evaluation.evaluate("linear_regression", split="test")
+    result = zoo.task("linear_regression").evaluate(zoo.load("linear_regression"), split="test")
     metrics = result["metrics"]
     assert abs(metrics["mse"] - metrics["ols_mse"]) <= 1e-3 * metrics["ols_mse"]
     assert metrics["mse"] == pytest.approx(recorded("linear_regression", backend_name)["mse"], rel=1e-5)
@@ -70,7 +69,7 @@ def test_linear_regression_matches_closed_form_least_squares(backend_name, recor
 @pytest.mark.parametrize("name", ["mnist_mlp", "pneumonia_resnet"])
 def test_predictor_gives_predict_outputs(name):
     model = zoo.load(name)
-    x, _ = zoo.datasets.load_sample(zoo.registry.get(name).dataset)
+    x, _ = zoo.datasets.load_sample(zoo.api.registry.get(name).dataset)
     fast = zoo.predictor(model)
-    np.testing.assert_allclose(fast(x[:1]), evaluation.predict(model, x[:1]), atol=1e-5)
-    np.testing.assert_allclose(fast(x[:64]), evaluation.predict(model, x[:64]), atol=1e-5)
+    np.testing.assert_allclose(fast(x[:1]), np.asarray(model.predict(x[:1], verbose=0)), atol=1e-5)
+    np.testing.assert_allclose(fast(x[:64]), np.asarray(model.predict(x[:64], verbose=0)), atol=1e-5)

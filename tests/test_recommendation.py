@@ -16,9 +16,9 @@ from scipy import sparse
 import zoo
 from applications.recommendation import __main__ as cli
 from applications.recommendation import baselines, recommend
-from zoo.families.recommenders import ranking, recommendation
+from zoo.core.registry import AdamRecipe
 from zoo.datasets import anime
-from zoo.families.recommenders import neumf, two_tower
+from zoo.families.recommenders import neumf, ranking, recommendation, two_tower
 
 requires_anime = pytest.mark.skipif(
     not full_data("anime", "interactions.csv"), reason="set ZOO_DATA_DIR for the full anime data"
@@ -137,9 +137,8 @@ def test_two_tower_learns_co_occurrence_and_places_new_items_by_genre():
     train = csr(rows, items=12)
     model = two_tower.build({"items": 12, "hidden": 16, "dim": 8})
     model.prepare(train, tiny_items(["Action"] * 5 + ["Romance"] * 5 + ["Action", "Romance"]))
-    spec = zoo.registry.get("two_tower")
-    recipe = zoo.registry.AdamRecipe(epochs=1, batch_size=32, learning_rate=1e-2)
-    recommendation.fit(model, train, recipe, spec.extra["batches"], epochs=15)
+    recipe = AdamRecipe(epochs=1, batch_size=32, learning_rate=1e-2)
+    recommendation.fit(model, train, recipe, two_tower.BATCHES, epochs=15)
     fan = csr([[0, 1]], items=12)  # a new user who likes two action items
     top = ranking.top_k(model.score(fan)[:, :10], fan[:, :10], k=3)[0]
     assert set(top) == {2, 3, 4}
@@ -171,7 +170,7 @@ def test_shipped_recommender_on_the_sample_is_consistent_with_its_card(name, sam
 @pytest.mark.parametrize("name", ["two_tower", "neumf"])
 def test_shipped_recommender_reproduces_its_card_on_the_full_test_split(name, recorded, backend_name):
     card = recorded(name, backend_name)
-    result = zoo.evaluation.evaluate(name)
+    result = zoo.task(name).evaluate(zoo.load(name))
     assert result["split"] == "test" and result["n"] == 4_567  # users with held-out test items
     assert result["metrics"]["ndcg@10"] == pytest.approx(card["ndcg@10"], abs=1e-4)
 

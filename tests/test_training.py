@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import evaluation
 from zoo.core import hub, training
 
 
@@ -31,7 +30,7 @@ class RecordStart(keras.callbacks.Callback):
 
 
 def test_one_epoch_writes_weights_that_load_back(tmp_path, tiny_mnist_dir, mnist_sample):
-    result = training.train(
+    result = zoo.train(
         "mnist_mlp", epochs=1, out_dir=tmp_path / "run", data_dir=tiny_mnist_dir, verbose=0
     )
     weights = tmp_path / "run" / "mnist_mlp.weights.h5"
@@ -41,7 +40,7 @@ def test_one_epoch_writes_weights_that_load_back(tmp_path, tiny_mnist_dir, mnist
     assert record["history"]["loss"] == result["history"]["loss"]
     reloaded = zoo.load("mnist_mlp", weights=weights)
     x, y = mnist_sample
-    accuracy = float(np.mean(evaluation.predict(reloaded, x[400:]).argmax(-1) == y[400:]))
+    accuracy = float(np.mean(np.asarray(reloaded.predict(x[400:], verbose=0)).argmax(-1) == y[400:]))
     assert accuracy == pytest.approx(result["test"]["metrics"]["accuracy"])
 
 
@@ -49,7 +48,7 @@ def test_interrupted_run_resumes_at_epoch_two_with_epoch_one_state(tmp_path, tin
     run_dir = tmp_path / "run"
     killer = StopAfterFirstEpoch()
     with pytest.raises(KeyboardInterrupt):
-        training.train(
+        zoo.train(
             "mnist_mlp",
             epochs=2,
             out_dir=run_dir,
@@ -62,10 +61,10 @@ def test_interrupted_run_resumes_at_epoch_two_with_epoch_one_state(tmp_path, tin
     first_loss = state["history"]["loss"][0]
 
     with pytest.raises(FileExistsError, match="--resume"):
-        training.train("mnist_mlp", epochs=2, out_dir=run_dir, data_dir=tiny_mnist_dir, verbose=0)
+        zoo.train("mnist_mlp", epochs=2, out_dir=run_dir, data_dir=tiny_mnist_dir, verbose=0)
 
     start = RecordStart()
-    result = training.train(
+    result = zoo.train(
         "mnist_mlp",
         epochs=2,
         out_dir=run_dir,
@@ -84,7 +83,7 @@ def test_interrupted_run_resumes_at_epoch_two_with_epoch_one_state(tmp_path, tin
 
 def test_same_seed_gives_same_first_epoch_loss(tmp_path, tiny_mnist_dir):
     losses = [
-        training.train(
+        zoo.train(
             "mnist_mlp",
             epochs=1,
             out_dir=tmp_path / f"run{i}",
@@ -98,7 +97,7 @@ def test_same_seed_gives_same_first_epoch_loss(tmp_path, tiny_mnist_dir):
 
 
 def test_linear_regression_recipe_reaches_least_squares(tmp_path):
-    result = training.train("linear_regression", out_dir=tmp_path / "run", verbose=0)
+    result = zoo.train("linear_regression", out_dir=tmp_path / "run", verbose=0)
     metrics = result["test"]["metrics"]
     assert abs(metrics["mse"] - metrics["ols_mse"]) <= 1e-3 * metrics["ols_mse"]
 

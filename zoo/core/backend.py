@@ -52,6 +52,9 @@ def select(name: str | None) -> str:
     return wanted
 
 
+_started = False
+
+
 @contextlib.contextmanager
 def quiet_native_stderr():
     """Keep the C++ start-up lines of TensorFlow, XLA and absl (written straight to file descriptor
@@ -91,6 +94,10 @@ def import_quietly(module: str):
 def start() -> None:
     """Import keras and let the backend probe its devices now, quietly: TensorFlow logs its failed
     CUDA initialisation at the first device query, which would otherwise land mid-command."""
+    global _started
+    if _started:
+        return
+    _started = True
     with quiet_native_stderr():
         import keras
 

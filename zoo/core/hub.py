@@ -51,76 +51,109 @@ def sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _layout(path: Path) -> dict[str, tuple]:
-    """Every array in a .weights.h5 file: its path inside the file -> shape."""
-    shapes: dict[str, tuple] = {}
+def _read_arrays(path: Path) -> tuple[dict[str, "np.ndarray"], dict]:
+    """Every array of a .weights.h5 file (path inside the file -> values) and the file's attributes.
+
+    Reads everything before anything is assigned, so a damaged file is refused as a whole.
+    """
+    import numpy as np
+
+    arrays: dict = {}
     try:
         with h5py.File(path, "r") as f:
-            f.visititems(
-                lambda key, obj: shapes.__setitem__(key, obj.shape) if isinstance(obj, h5py.Dataset) else None
-            )
-    except OSError as exc:
-        raise WeightsError(f"{path} is not a readable .weights.h5 file ({exc}).") from None
-    return shapes
+            f.visititems(lambda key, obj: arrays.__setitem__(key, obj) if isinstance(obj, h5py.Dataset) else None)
+            arrays = {key: np.asarray(dataset[()]) for key, dataset in arrays.items()}
+            attrs = {key: f.attrs[key] for key in f.attrs}
+    except Exception as exc:  # noqa: BLE001  h5py raises OSError, RuntimeError, KeyError, ... on damage
+        raise WeightsError(f"{path} is not a readable .weights.h5 file ({type(exc).__name__}: {exc}).") from None
+    return arrays, attrs
 
 
-def _check_layout(model, path: Path) -> None:
-    """Refuse a file whose variables differ in name or shape from the model's own."""
+def digest(arrays: dict) -> str:
+    """sha256 over every array's path, dtype, shape and bytes, in path order: the weights' identity."""
+    hashed = hashlib.sha256()
+    for key in sorted(arrays):
+        value = arrays[key]
+        hashed.update(f"{key}|{value.dtype.str}|{value.shape}|".encode())
+        hashed.update(value.tobytes())
+    return hashed.hexdigest()
+
+
+def _check(model, path: Path, name: str | None) -> None:
+    """Refuse a file made for another model, damaged, or not holding the model's own variables."""
+    import numpy as np
+
+    arrays, attrs = _read_arrays(path)
+    made_for = attrs.get("zoo_model")
+    if made_for is not None and name is not None and str(made_for) != name:
+        raise WeightsError(f"{path} holds the weights of {made_for}, not {name}.")
+    if "zoo_digest" in attrs and str(attrs["zoo_digest"]) != digest(arrays):
+        raise WeightsError(f"{path} is damaged: its arrays do not match the digest recorded when it was written.")
     with tempfile.TemporaryDirectory() as tmp:
         reference = Path(tmp) / "expected.weights.h5"
         model.save_weights(reference)
-        expected = _layout(reference)
-    found = _layout(path)
-    if found == expected:
-        return
-    missing = sorted(set(expected) - set(found))
-    extra = sorted(set(found) - set(expected))
+        expected, _ = _read_arrays(reference)
+    missing = sorted(set(expected) - set(arrays))
+    extra = sorted(set(arrays) - set(expected))
     if missing or extra:
         what = f"missing {missing[:3]}" if missing else f"unexpected {extra[:3]}"
         raise WeightsError(
-            f"{path} does not fit model {model.name!r}: {len(expected)} arrays expected, "
-            f"{len(found)} found ({what})."
+            f"{path} does not fit model {name or model.name!r}: {len(expected)} arrays expected, "
+            f"{len(arrays)} found ({what})."
         )
-    key = next(k for k in sorted(expected) if expected[k] != found[k])
-    raise WeightsError(
-        f"{path} does not fit model {model.name!r}: {key} has shape {found[key]}, expected {expected[key]}."
-    )
+    for key in sorted(expected):
+        want, found = expected[key], arrays[key]
+        if want.shape != found.shape:
+            raise WeightsError(
+                f"{path} does not fit model {name or model.name!r}: {key} has shape {found.shape}, "
+                f"expected {want.shape}."
+            )
+        same_kind = found.dtype == want.dtype or (want.dtype.kind in "iu" and found.dtype.kind in "iu")
+        if not same_kind:  # counters are int32 or int64 by backend; float weights must match exactly
+            raise WeightsError(f"{path}: {key} is {found.dtype}, the model stores {want.dtype}.")
+        if found.dtype.kind == "f" and not np.all(np.isfinite(found)):
+            raise WeightsError(f"{path}: {key} holds NaN or infinite values; refusing to load it.")
 
 
-def load_weights(model, path: str | os.PathLike, expected_sha256: str | None = None) -> None:
-    """Load a .weights.h5 file into `model` after checking its hash (when given) and layout."""
+def load_weights(model, path: str | os.PathLike, expected_sha256: str | None = None, name: str | None = None):
+    """Load a .weights.h5 file into `model` after checking it whole: its hash (when given), the model it
+    was written for (`name`, when the file records one), its digest, and every array's name, shape,
+    dtype and finiteness. Nothing is assigned unless every check passes."""
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"weights file {path} does not exist.")
+    if not path.name.endswith(".weights.h5"):
+        raise WeightsError(f"{path} is not a .weights.h5 file; weights files end in .weights.h5.")
     if expected_sha256 is not None:
         found = sha256(path)
         if found != expected_sha256:
             raise WeightsError(
                 f"{path} is corrupt or not the shipped file: sha256 {found}, expected {expected_sha256}."
             )
-    _check_layout(model, path)
+    _check(model, path, name)
     model.load_weights(path)
 
 
-def save_weights(model, path: str | os.PathLike, include_optimizer: bool = False) -> Path:
-    """Save weights atomically: readers never see a half-written file.
+def save_weights(model, path: str | os.PathLike, include_optimizer: bool = False, name: str | None = None) -> Path:
+    """Save weights atomically, with the model's registry `name` and the arrays' digest recorded in
+    the file (checked on load); readers never see a half-written file.
 
     Keras stores a compiled model's optimizer state in the same file; checkpoints keep it
     (include_optimizer=True) so training resumes exactly, shipped weights drop it.
     """
     path = Path(path)
-    with atomic_path(path) as tmp:
-        if include_optimizer:
-            model.save_weights(tmp)
-        else:
-            with tempfile.TemporaryDirectory() as scratch:
-                full = Path(scratch) / "full.weights.h5"
-                model.save_weights(full)
-                with h5py.File(full, "r") as src, h5py.File(tmp, "w") as dst:
-                    for key in src:
-                        if key != "optimizer":
-                            src.copy(src[key], dst, name=key)
-                    dst.attrs.update(src.attrs)
+    with atomic_path(path) as tmp, tempfile.TemporaryDirectory() as scratch:
+        full = Path(scratch) / "full.weights.h5"
+        model.save_weights(full)
+        with h5py.File(full, "r") as src, h5py.File(tmp, "w") as dst:
+            for key in src:
+                if include_optimizer or key != "optimizer":
+                    src.copy(src[key], dst, name=key)
+            dst.attrs.update(src.attrs)
+            dst.attrs["zoo_model"] = name or model.name
+        arrays, _ = _read_arrays(tmp)
+        with h5py.File(tmp, "a") as dst:
+            dst.attrs["zoo_digest"] = digest(arrays)
     return path
 
 

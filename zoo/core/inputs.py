@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
+MAX_PIXELS = 40_000_000  # about 6300 x 6300: larger images are refused from their header, before decoding
+MAX_NPY_VALUES = 200_000_000  # 800 MB of float32: larger arrays are refused from their header
 
 
 class InputError(ValueError):
@@ -51,10 +53,15 @@ def _read_one(path: Path, spec, invert, resize) -> np.ndarray:
 
 
 def _read_npy(path: Path) -> np.ndarray:
+    _check_npy_header(path)
     try:
         array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"{path} is not a readable .npy array ({exc}).") from None
+    if array.size == 0:
+        raise InputError(
+            f"{path} holds an empty array of shape {array.shape}; expected at least one example."
+        )
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
         raise InputError(f"{path} holds {array.dtype} values; expected real numbers.")
     if not np.all(np.isfinite(array)):
@@ -62,14 +69,71 @@ def _read_npy(path: Path) -> np.ndarray:
     return array
 
 
-def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
+def _check_npy_header(path: Path) -> None:
+    """Refuse an .npy whose header is unreadable, claims more data than the file holds, or is huge."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }
+            if version not in read_header:
+                raise ValueError(f"unsupported .npy format version {version}")
+            shape, _, dtype = read_header[version](f)
+            data_bytes = path.stat().st_size - f.tell()
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{path} is not a readable .npy array ({exc}).") from None
+    values = int(np.prod(shape, dtype="float64"))
+    if values > MAX_NPY_VALUES:
+        raise InputError(
+            f"{path} claims an array of shape {shape}; at most {MAX_NPY_VALUES:,} values are read."
+        )
+    if dtype.hasobject:
+        raise InputError(f"{path} holds Python objects (a pickle); expected an array of numbers.")
+    if values * dtype.itemsize > data_bytes:
+        raise InputError(f"{path} is truncated: its header claims shape {shape}, more than the file holds.")
+
+
+def _open_image(path: Path):
+    """The image, with its size checked from the header before any pixel is decoded."""
     from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(path)
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise InputError(f"{path} is not an image file (PNG or JPEG expected) or is too large.") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        image.close()
+        raise InputError(
+            f"{path} is {width}x{height} pixels; images up to {MAX_PIXELS:,} pixels are accepted."
+        )
+    return image
+
+
+def _to_8_bit(image):
+    """16-bit and 32-bit grayscale scaled to 0-255 (PIL's convert("L") would clip them instead)."""
+    from PIL import Image
+
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        values = np.asarray(image, dtype="float64")
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        return Image.fromarray(np.round(np.clip(values, 0, top) * (255.0 / top)).astype("uint8"), mode="L")
+    return image
+
+
+def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
+    import warnings
+
+    from PIL import Image
 
     height, width, channels = (*spec.input["shape"], 1)[:3]
     resize = resize or spec.input.get("resize") == "always"
     try:
-        with Image.open(path) as image:
-            image = image.convert("RGB" if channels == 3 else "L")  # grayscale -> 3 equal channels
+        with _open_image(path) as opened, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size was checked above
+            image = _to_8_bit(opened).convert("RGB" if channels == 3 else "L")  # grayscale -> 3 channels
             if image.size != (width, height):
                 if not resize:
                     raise InputError(
@@ -78,9 +142,7 @@ def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
                     )
                 image = image.resize((width, height), Image.Resampling.LANCZOS)
             return np.asarray(image, dtype="uint8")
-    except UnidentifiedImageError:
-        raise InputError(f"{path} is not an image file (PNG or JPEG expected).") from None
-    except OSError as exc:  # truncated or corrupt pixel data
+    except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt pixel data
         raise InputError(f"{path} is a damaged image file ({exc}).") from None
 
 

@@ -91,6 +91,7 @@ class ModelSpec:
         """The model's module (imports keras, with the frameworks' start-up chatter kept quiet)."""
         from zoo.core import backend
 
+        backend.start()
         return backend.import_quietly(self.module)
 
     def build(self, config: dict | None = None):
@@ -112,9 +113,9 @@ class ModelSpec:
         model = self.build()
         if weights == "pretrained":
             record = hub.entry(self.name)
-            hub.load_weights(model, hub.WEIGHTS_DIR / record["file"], record["sha256"])
+            hub.load_weights(model, hub.WEIGHTS_DIR / record["file"], record["sha256"], name=self.name)
         elif weights is not None:
-            hub.load_weights(model, weights)
+            hub.load_weights(model, weights, name=self.name)
         return model
 
     def recipe_summary(self) -> dict:

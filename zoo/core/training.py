@@ -78,10 +78,10 @@ def balanced_class_weights(labels: np.ndarray) -> np.ndarray:
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch: model + optimizer state, then state.json (atomic, in that order)."""
 
-    def __init__(self, directory: Path, history: dict):
+    def __init__(self, directory: Path, history: dict, name: str | None = None):
         super().__init__()
         self.directory = Path(directory)
-        self.history = history
+        self.history, self.name = history, name
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.time()
@@ -93,7 +93,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.history.setdefault("epoch_seconds", []).append(round(time.time() - self._started, 2))
         self.directory.mkdir(parents=True, exist_ok=True)
         weights = self.directory / f"epoch-{finished}.weights.h5"
-        hub.save_weights(self.model, weights, include_optimizer=True)
+        hub.save_weights(self.model, weights, include_optimizer=True, name=self.name)
         atomic_write_json(self.directory / "state.json", {"epoch": finished, "history": self.history})
         for old in self.directory.glob("epoch-*"):
             if old != weights:
@@ -115,10 +115,10 @@ def last_checkpoint(directory: Path) -> dict | None:
         ) from None
 
 
-def restore_checkpoint(model: keras.Model, directory: Path, epoch: int) -> None:
-    """Model and optimizer state of a finished epoch; the layout check covers both."""
+def restore_checkpoint(model: keras.Model, directory: Path, epoch: int, name: str | None = None) -> None:
+    """Model and optimizer state of a finished epoch; the checks of hub.load_weights cover both."""
     model.optimizer.build(model.trainable_variables)
-    hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5")
+    hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5", name=name)
 
 
 def fit_resumable(
@@ -132,6 +132,7 @@ def fit_resumable(
     epoch_metrics: list | None = None,
     callbacks: list | None = None,
     verbose: int | str = "auto",
+    name: str | None = None,
 ) -> dict:
     """model.fit for `epochs`, continuing after the epoch in `state` (a Run's committed state) and
     checkpointing every epoch; `data.epoch` is set so a resumed run sees the same batches.
@@ -142,7 +143,7 @@ def fit_resumable(
     initial_epoch = 0
     if state is not None:
         initial_epoch, history = state["epoch"], state["history"]
-        restore_checkpoint(model, checkpoint_dir, initial_epoch)
+        restore_checkpoint(model, checkpoint_dir, initial_epoch, name)
         data.epoch = initial_epoch
         print(f"resuming {model.name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
     if initial_epoch < epochs:
@@ -151,7 +152,7 @@ def fit_resumable(
             epochs=epochs,
             initial_epoch=initial_epoch,
             validation_data=validation_data,
-            callbacks=[*(epoch_metrics or []), EpochCheckpoint(checkpoint_dir, history), *(callbacks or [])],
+            callbacks=[*(epoch_metrics or []), EpochCheckpoint(checkpoint_dir, history, name), *(callbacks or [])],
             verbose=verbose,
         )
     return history
@@ -309,6 +310,7 @@ class Run:
             epoch_metrics=epoch_metrics,
             callbacks=[*(callbacks or []), *self.options.callbacks],
             verbose=self.options.verbose,
+            name=self.name,
         )
 
     def wall_time(self, history: dict) -> float:
@@ -319,7 +321,7 @@ class Run:
         """Write the final weights (unless the trainer saved its best already), their sha256, and
         `<name>.metrics.json` holding `result` with the weights' path, hash and the command."""
         if not weights_saved:
-            hub.save_weights(model, self.weights_path)
+            hub.save_weights(model, self.weights_path, name=self.name)
         result = {
             "model": self.name,
             "backend": backend.current(),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
+
+import numpy as np
 
 
 class DatasetNotFound(FileNotFoundError):
@@ -41,3 +44,27 @@ def missing(dataset: str, filename: str, reason: str) -> DatasetNotFound:
         f"dataset {dataset!r} not found: put {filename} at {Path(where) / dataset / filename} "
         f"and set ZOO_DATA_DIR (or pass data_dir=); the online download failed ({reason})."
     )
+
+
+def read_npz(path: Path, dataset: str, shapes: dict[str, tuple]) -> dict[str, np.ndarray]:
+    """The arrays `shapes` names from a dataset's .npz, each checked against its shape after the
+    first axis (None: any); a damaged, pickled or wrong file is one sentence naming it."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in shapes}
+    except KeyError as exc:
+        raise DatasetNotFound(
+            f"{path} is not the {dataset} file the zoo reads (no array {exc}); replace it with a fresh copy."
+        ) from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise DatasetNotFound(
+            f"{path} ({dataset}) is damaged or not an .npz of arrays ({type(exc).__name__}); "
+            "replace it with a fresh copy."
+        ) from None
+    for key, tail in shapes.items():
+        if tail is not None and arrays[key].shape[1:] != tail:
+            raise DatasetNotFound(
+                f"{path}: {key} has shape {arrays[key].shape}, expected (N, {', '.join(map(str, tail))}) for "
+                f"{dataset}; replace it with a fresh copy."
+            )
+    return arrays

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.datasets._lookup import local_file, missing
+from zoo.datasets._lookup import local_file, missing, read_npz
 
 NAME = "cifar10"
 FILENAME = "train_0.npz"
@@ -30,13 +30,13 @@ def _local(split: str, data_dir) -> tuple[np.ndarray, np.ndarray] | None:
     folder = first.parent
     if split == "test":
         test_file = folder / "test.npz" if (folder / "test.npz").is_file() else folder / "test_first1000.npz"
-        with np.load(test_file) as test:
-            return test["x_test"], test["y_test"]
+        test = read_npz(test_file, NAME, {"x_test": (32, 32, 3), "y_test": None})
+        return test["x_test"], test["y_test"]
     images, labels = [], []
     for i in range(5):
-        with np.load(folder / f"train_{i}.npz") as batch:
-            images.append(batch["x_train"])
-            labels.append(batch["y_train"])
+        batch = read_npz(folder / f"train_{i}.npz", NAME, {"x_train": (32, 32, 3), "y_train": None})
+        images.append(batch["x_train"])
+        labels.append(batch["y_train"])
     return np.concatenate(images), np.concatenate(labels)
 
 

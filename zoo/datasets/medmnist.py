@@ -6,9 +6,11 @@ Online fallback: the `medmnist` package's downloader, when it is installed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from zoo.datasets._lookup import local_file, missing
+from zoo.datasets._lookup import local_file, missing, read_npz
 
 
 class MedMNIST:
@@ -26,8 +28,8 @@ class MedMNIST:
         path = local_file(self.NAME, self.FILENAME, data_dir)
         if path is None:
             path = self._download()
-        with np.load(path) as data:
-            return data[f"{split}_images"], data[f"{split}_labels"].reshape(-1)
+        data = read_npz(Path(path), self.NAME, {f"{split}_images": (28, 28), f"{split}_labels": None})
+        return data[f"{split}_images"], data[f"{split}_labels"].reshape(-1)
 
     def _download(self):
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.datasets._lookup import local_file, missing
+from zoo.datasets._lookup import local_file, missing, read_npz
 
 NAME = "mnist"
 FILENAME = "mnist.npz"
@@ -26,6 +26,5 @@ def load(split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
             raise missing(NAME, FILENAME, f"{type(exc).__name__}: {exc}") from None
         arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     else:
-        with np.load(path) as data:
-            arrays = {k: data[k] for k in data.files}
+        arrays = read_npz(path, NAME, {f"x_{split}": (28, 28), f"y_{split}": ()})
     return arrays[f"x_{split}"], arrays[f"y_{split}"]

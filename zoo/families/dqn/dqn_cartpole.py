@@ -251,7 +251,7 @@ def train(spec, options, args: Args | None = None) -> dict:
                 history["evals"].append([step + 1, score])
                 if score >= best:  # ties go to the later, longer-trained weights
                     best = score
-                    hub.save_weights(online, run.weights_path)
+                    hub.save_weights(online, run.weights_path, name=spec.name)
                 progress.update(step + 1, [("best_eval", best)])
                 if verbose == 2:  # no live bar (a log file): one line per evaluation instead
                     recent = np.mean(history["returns"][-10:]) if history["returns"] else 0.0
@@ -264,7 +264,7 @@ def train(spec, options, args: Args | None = None) -> dict:
         env.close()
 
         model = build(CONFIG)
-        hub.load_weights(model, run.weights_path)
+        hub.load_weights(model, run.weights_path, name=spec.name)
         final = evaluate(model, episodes=args.final_eval_episodes)
         result = {
             "steps": args.total_steps,

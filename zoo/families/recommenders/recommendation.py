@@ -83,16 +83,18 @@ def warm_start(name: str, model, train: sparse.csr_matrix, items, epochs: int, s
     """Refresh `model`'s fixed tables from `train` and `items`, then train it `epochs` more epochs
     (compiled or not; optimizer state kept): the flywheel's retraining after new feedback."""
     model.prepare(train, items)
-    _continue(registry.get(name), model, train, epochs, seed)
+    spec = registry.get(name)
+    fit(model, train, spec.recipe, spec.family().BATCHES, epochs, seed)
 
 
-def _continue(spec, model, train: sparse.csr_matrix, epochs: int, seed: int) -> None:
+def fit(model, train: sparse.csr_matrix, recipe, batches, epochs: int, seed: int = 0) -> None:
+    """Train `model` for `epochs` on `train` with `recipe`'s Adam and `batches` (a BATCHES class),
+    without checkpoints (compiled or not; optimizer state kept)."""
     if epochs < 1:
         raise ValueError(f"epochs must be a positive whole number, got {epochs}.")
-    recipe = spec.recipe
     if not model.compiled:
         model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), loss=model.training_loss())
-    model.fit(spec.family().BATCHES(train, recipe.batch_size, seed), epochs=epochs, verbose=0)
+    model.fit(batches(train, recipe.batch_size, seed), epochs=epochs, verbose=0)
 
 
 def train(spec, options) -> dict:
