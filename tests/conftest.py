@@ -21,7 +21,7 @@ def full_data(dataset: str, filename: str) -> bool:
 
 requires_full_mnist = pytest.mark.skipif(
     not full_data("mnist", "mnist.npz"),
-    reason="full MNIST not found: set ZOO_DATA_DIR=../shared/datasets to run the full-test checks",
+    reason="full MNIST (mnist.npz under $ZOO_DATA_DIR/mnist/) not found: the full-test checks need it",
 )
 
 

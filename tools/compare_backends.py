@@ -1,7 +1,7 @@
 """How far apart the three backends are on a model's whole test split: the share of identical
 predicted labels and the largest logit difference against TensorFlow.
 
-    ZOO_DATA_DIR=../shared/datasets python tools/compare_backends.py cifar_resnet [--tta]
+    ZOO_DATA_DIR=/path/to/datasets python tools/compare_backends.py cifar_resnet [--tta]
 """
 
 import json

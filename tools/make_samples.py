@@ -4,7 +4,7 @@ and zoo/samples/anime_sample.npz: some users' interactions and the item table,
 and zoo/samples/prices_sample.npz: the last 1,000 daily bars of SPY and IBM.
 
 Run by maintainers with ZOO_DATA_DIR pointing at the full data:
-    ZOO_DATA_DIR=../shared/datasets python tools/make_samples.py [DATASET ...]
+    ZOO_DATA_DIR=/path/to/datasets python tools/make_samples.py [DATASET ...]
 """
 
 import sys

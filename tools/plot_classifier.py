@@ -1,6 +1,6 @@
 """Pictures of an image classifier on its test split: sample predictions and the confusion matrix.
 
-    ZOO_DATA_DIR=../shared/datasets python tools/plot_classifier.py cifar_resnet [--tta]
+    ZOO_DATA_DIR=/path/to/datasets python tools/plot_classifier.py cifar_resnet [--tta]
 
 Writes docs/NAME_predictions.png (the bundled sample's first image of each class, with the
 predicted label and its probability; red where wrong) and docs/NAME_confusion.png (the whole

@@ -1,6 +1,6 @@
 """Ship a trained run: copy its weights into zoo/weights and measure them on every backend.
 
-    ZOO_DATA_DIR=../shared/datasets python tools/publish.py runs/mnist_mlp
+    ZOO_DATA_DIR=/path/to/datasets python tools/publish.py runs/mnist_mlp
 
 Reads RUN/<name>.metrics.json written by `zoo train`, records the training command, backend
 and wall time in zoo/weights/manifest.json, then runs `zoo --backend B eval NAME --record` for

@@ -1,6 +1,6 @@
 """Choose the baselines' settings on the validation split (never on test) and record the grid.
 
-    ZOO_DATA_DIR=../shared/datasets python -m applications.recommendation.tune [item_knn|als ...]
+    ZOO_DATA_DIR=/path/to/datasets python -m applications.recommendation.tune [item_knn|als ...]
 
 Writes applications/recommendation/tuned.json: every setting tried with its validation NDCG@10,
 and the best per baseline, which `evaluate` then uses. The ALS grid is the region a wider first

@@ -51,7 +51,7 @@ def sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _read_arrays(path: Path) -> tuple[dict[str, "np.ndarray"], dict]:
+def _read_arrays(path: Path) -> tuple[dict, dict]:
     """Every array of a .weights.h5 file (path inside the file -> values) and the file's attributes.
 
     Reads everything before anything is assigned, so a damaged file is refused as a whole.
@@ -61,11 +61,13 @@ def _read_arrays(path: Path) -> tuple[dict[str, "np.ndarray"], dict]:
     arrays: dict = {}
     try:
         with h5py.File(path, "r") as f:
-            f.visititems(lambda key, obj: arrays.__setitem__(key, obj) if isinstance(obj, h5py.Dataset) else None)
+            f.visititems(
+                lambda key, obj: arrays.__setitem__(key, obj) if isinstance(obj, h5py.Dataset) else None
+            )
             arrays = {key: np.asarray(dataset[()]) for key, dataset in arrays.items()}
             attrs = {key: f.attrs[key] for key in f.attrs}
     except Exception as exc:  # noqa: BLE001  h5py raises OSError, RuntimeError, KeyError, ... on damage
-        raise WeightsError(f"{path} is not a readable .weights.h5 file ({type(exc).__name__}: {exc}).") from None
+        raise WeightsError(f"{path} is not a readable .weights.h5 file ({type(exc).__name__}).") from None
     return arrays, attrs
 
 
@@ -88,7 +90,9 @@ def _check(model, path: Path, name: str | None) -> None:
     if made_for is not None and name is not None and str(made_for) != name:
         raise WeightsError(f"{path} holds the weights of {made_for}, not {name}.")
     if "zoo_digest" in attrs and str(attrs["zoo_digest"]) != digest(arrays):
-        raise WeightsError(f"{path} is damaged: its arrays do not match the digest recorded when it was written.")
+        raise WeightsError(
+            f"{path} is damaged: its arrays differ from the digest recorded when it was written."
+        )
     with tempfile.TemporaryDirectory() as tmp:
         reference = Path(tmp) / "expected.weights.h5"
         model.save_weights(reference)
@@ -134,7 +138,9 @@ def load_weights(model, path: str | os.PathLike, expected_sha256: str | None = N
     model.load_weights(path)
 
 
-def save_weights(model, path: str | os.PathLike, include_optimizer: bool = False, name: str | None = None) -> Path:
+def save_weights(
+    model, path: str | os.PathLike, include_optimizer: bool = False, name: str | None = None
+) -> Path:
     """Save weights atomically, with the model's registry `name` and the arrays' digest recorded in
     the file (checked on load); readers never see a half-written file.
 

@@ -152,7 +152,11 @@ def fit_resumable(
             epochs=epochs,
             initial_epoch=initial_epoch,
             validation_data=validation_data,
-            callbacks=[*(epoch_metrics or []), EpochCheckpoint(checkpoint_dir, history, name), *(callbacks or [])],
+            callbacks=[
+                *(epoch_metrics or []),
+                EpochCheckpoint(checkpoint_dir, history, name),
+                *(callbacks or []),
+            ],
             verbose=verbose,
         )
     return history

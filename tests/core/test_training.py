@@ -30,9 +30,7 @@ class RecordStart(keras.callbacks.Callback):
 
 
 def test_one_epoch_writes_weights_that_load_back(tmp_path, tiny_mnist_dir, mnist_sample):
-    result = zoo.train(
-        "mnist_mlp", epochs=1, out_dir=tmp_path / "run", data_dir=tiny_mnist_dir, verbose=0
-    )
+    result = zoo.train("mnist_mlp", epochs=1, out_dir=tmp_path / "run", data_dir=tiny_mnist_dir, verbose=0)
     weights = tmp_path / "run" / "mnist_mlp.weights.h5"
     assert result["weights"] == str(weights) and result["sha256"] == hub.sha256(weights)
     assert result["test"]["n"] == 100 and 0.0 <= result["test"]["metrics"]["accuracy"] <= 1.0

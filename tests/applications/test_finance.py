@@ -18,7 +18,7 @@ from zoo.families.ts_transformer import volatility
 # `zoo eval ts_transformer --sample --json`: qlike_rv1 0.834785 on tensorflow, jax and torch (equal to 1e-8)
 SAMPLE_QLIKE_RV1 = 0.834785
 requires_prices = pytest.mark.skipif(
-    not full_data("prices", "SPY.csv"), reason="set ZOO_DATA_DIR=../shared/datasets for the full price panel"
+    not full_data("prices", "SPY.csv"), reason="the full price panel ($ZOO_DATA_DIR/prices/*.csv) not found"
 )
 
 

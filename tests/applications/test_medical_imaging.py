@@ -19,7 +19,7 @@ from zoo.core import hub
 
 requires_full = pytest.mark.skipif(
     not (full_data("pneumoniamnist", "pneumoniamnist.npz") and full_data("breastmnist", "breastmnist.npz")),
-    reason="MedMNIST npz files not found: set ZOO_DATA_DIR=../shared/datasets to run the full checks",
+    reason="MedMNIST npz files ($ZOO_DATA_DIR/<dataset>/<dataset>.npz) not found: the full checks need them",
 )
 
 

@@ -22,7 +22,7 @@ from zoo.families.cifar import cifar_resnet
 CIFAR_MODELS = ["cifar_cnn", "cifar_resnet", "catdog_cnn"]
 requires_cifar = pytest.mark.skipif(
     not full_data("cifar10", "train_0.npz"),
-    reason="CIFAR-10 not found: set ZOO_DATA_DIR=../shared/datasets to run the full-data checks",
+    reason="CIFAR-10 ($ZOO_DATA_DIR/cifar10/) not found: the full-data checks need it",
 )
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import zoo
+from zoo.cli import main
 from zoo.core import registry
 from zoo.core.training import TrainOptions
-from zoo.cli import main
 from zoo.families.dqn import dqn_cartpole as dqn
 
 
@@ -78,7 +78,9 @@ def test_short_training_run_changes_the_weights_and_resumes(tmp_path):
     assert [step for step, _ in result["history"]["evals"]] == [150, 300]
     with pytest.raises(FileExistsError, match="--resume"):
         dqn.train(spec, TrainOptions(out_dir=tmp_path / "run", verbose=0), args=args)
-    longer = dqn.train(spec, TrainOptions(steps=450, out_dir=tmp_path / "run", resume=True, verbose=0), args=args)
+    longer = dqn.train(
+        spec, TrainOptions(steps=450, out_dir=tmp_path / "run", resume=True, verbose=0), args=args
+    )
     assert [step for step, _ in longer["history"]["evals"]] == [150, 300, 450]
 
 
