@@ -6,6 +6,18 @@ from __future__ import annotations
 import sys
 
 from zoo.core import errors
+from zoo.core.flags import ArgumentParser, UsageError
+
+__all__ = ["ArgumentParser", "log_for", "main", "run_command"]
+
+
+def main(prog: str, parser: ArgumentParser, commands: dict, argv) -> int:
+    """Parse `argv` and run its sub-command; any mistake is one sentence on stderr and exit 2."""
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return errors.fail(prog, str(exc))
+    return run_command(prog, commands[args.command], args)
 
 
 def log_for(args):

@@ -13,26 +13,15 @@ import shlex
 import sys
 
 from zoo.core import backend, errors
-from zoo.core.flags import number, whole
+from zoo.core.flags import ArgumentParser, UsageError, number, whole
 from zoo.tasks.base import NotSupported
 
 # Commands that read only the registry and the manifest: they never import keras or a framework.
 LIGHT_COMMANDS = {"list", "info", "backends"}
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but an error is one sentence on stderr (no usage dump)."""
-
-    def error(self, message):
-        raise _UsageError(f"{message} (see `{self.prog} --help`).")
-
-
-class _UsageError(Exception):
-    pass
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="zoo", description="Kerazoo: Keras 3 models on TensorFlow, JAX or PyTorch.")
+    parser = ArgumentParser(prog="zoo", description="Kerazoo: Keras 3 models on TensorFlow, JAX or PyTorch.")
     parser.add_argument(
         "--backend",
         choices=backend.BACKENDS,
@@ -41,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", action="store_true", help="show the frameworks' own start-up messages on stderr"
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     p = commands.add_parser("list", help="every model: task, dataset, size, metrics")
     p.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'mnist_*'")
@@ -172,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command not in LIGHT_COMMANDS:
             backend.start()
         return _COMMANDS[args.command](args) or 0
-    except _UsageError as exc:
+    except UsageError as exc:
         return errors.fail("zoo", str(exc))
     except KeyboardInterrupt:
         return errors.fail(

@@ -12,15 +12,18 @@ import sys
 from pathlib import Path
 
 from applications import cli_support
+from applications.cli_support import ArgumentParser
+from zoo.core.flags import number
+from zoo.core.outputs import check_folder
 
 PROG = "python -m applications.finance"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog=PROG, description="Volatility and return forecasts on daily prices (not investment advice)."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     def with_data(p, panel: bool):
         where = p.add_mutually_exclusive_group(required=True)
@@ -35,22 +38,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_data(
         commands.add_parser("forecast", help="the next 1- or 5-day forecasts and a PNG"), panel=False
     )
-    p.add_argument("--horizon", type=int, default=5, help="days ahead: 1 or 5")
+    p.add_argument("--horizon", type=int, choices=(1, 5), default=5, help="days ahead: 1 or 5")
     p.add_argument("--out", default="runs/finance", help="folder for <TICKER>_forecast.png")
     p.add_argument("--json", action="store_true")
     p = with_data(
         commands.add_parser("backtest", help="walk-forward comparison and vol-targeting backtest"), True
     )
-    p.add_argument("--horizon", type=int, default=1, help="the headline target's days ahead: 1 or 5")
+    p.add_argument("--horizon", type=int, choices=(1, 5), default=1, help="the headline target's days ahead")
     p.add_argument("--proxy", choices=("rv", "gk"), default="rv",
                    help="headline variance: rv (squared returns) or gk (Garman-Klass range)")  # fmt: skip
     p.add_argument(
         "--start", help="first forecast date, YYYY-MM-DD (default 2008-01-01: the held-out period)"
     )
-    p.add_argument("--target-vol", type=float, default=0.10, help="annualized, as a fraction")
-    p.add_argument("--max-leverage", type=float, default=2.0)
     p.add_argument(
-        "--cost-bps", type=float, default=5.0, help="cost per unit of position traded, basis points"
+        "--target-vol",
+        type=number(0, 5, low_open=True),
+        default=0.10,
+        help="annualized, a fraction in (0, 5]",
+    )
+    p.add_argument("--max-leverage", type=number(0, 100, low_open=True), default=2.0, help="in (0, 100]")
+    p.add_argument(
+        "--cost-bps",
+        type=number(0, 10_000),
+        default=5.0,
+        help="cost per unit of position traded, bps (0-10000)",
     )
     p.add_argument("--out", help="folder for report.html, metrics.json and PNGs")
     p.add_argument("--json", action="store_true")
@@ -58,8 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return cli_support.run_command(PROG, COMMANDS[args.command], args)
+    return cli_support.main(PROG, build_parser(), COMMANDS, argv)
 
 
 def _panel(args) -> list:
@@ -80,6 +90,11 @@ def _forecast(args) -> int:
     from applications.finance import forecast
     from applications.finance.report import NOTE
 
+    if args.ticker is not None and "," in args.ticker:
+        raise ValueError(
+            f"forecast reads one asset; --ticker {args.ticker!r} names several (backtest takes a list)."
+        )
+    check_folder(args.out)
     (bars,) = _panel(args)
     model = zoo.load("ts_transformer")
     result = forecast.next_forecasts(bars, model, args.horizon)
@@ -104,6 +119,9 @@ def _backtest(args) -> int:
     import zoo
     from applications.finance import report, study
     from zoo.families.ts_transformer import volatility
+
+    if args.out:
+        check_folder(args.out)  # before minutes of walk-forward
 
     if args.horizon not in (1, 5):
         raise ValueError(f"--horizon must be 1 or 5 days (the forecast targets), got {args.horizon}.")

@@ -10,6 +10,9 @@ import json
 import sys
 
 from applications import cli_support
+from applications.cli_support import ArgumentParser
+from zoo.core.flags import number
+from zoo.core.outputs import check_folder
 
 PROG = "python -m applications.medical_imaging"
 
@@ -17,8 +20,8 @@ PROG = "python -m applications.medical_imaging"
 def build_parser() -> argparse.ArgumentParser:
     from applications.medical_imaging import DISCLAIMER, MODELS
 
-    parser = argparse.ArgumentParser(prog=PROG, description=f"MedMNIST classifiers. {DISCLAIMER}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = ArgumentParser(prog=PROG, description=f"MedMNIST classifiers. {DISCLAIMER}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     def with_dataset(p):
         p.add_argument("--dataset", choices=sorted(MODELS), default="pneumoniamnist")
@@ -30,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_dataset(commands.add_parser("report", help="report.html, figures and metrics.json"))
     p.add_argument("--out", default="runs/medical_imaging")
     p = with_dataset(commands.add_parser("calibrate", help="fit temperature and threshold on validation"))
-    p.add_argument("--target-sensitivity", type=float, default=0.95)
+    p.add_argument(
+        "--target-sensitivity", type=number(0, 1, low_open=True), default=0.95, help="in (0, 1], default 0.95"
+    )
     p = with_dataset(commands.add_parser("predict", help="disease probability and Grad-CAM for images"))
     p.add_argument("files", nargs="+", metavar="IMAGE")
     p.add_argument("--out", default="runs/medical_imaging/predict", help="folder for the heatmap PNGs")
@@ -39,8 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return cli_support.run_command(PROG, COMMANDS[args.command], args)
+    return cli_support.main(PROG, build_parser(), COMMANDS, argv)
 
 
 def _evaluate(args) -> int:
@@ -65,6 +69,7 @@ def _evaluate(args) -> int:
 def _report(args) -> int:
     from applications.medical_imaging import DISCLAIMER, analysis, report
 
+    check_folder(args.out)
     path = report.write(analysis.analyse(args.dataset, data_dir=args.data_dir), args.out)
     print(f"wrote {path.resolve()}\n{DISCLAIMER}")
     return 0
@@ -96,6 +101,7 @@ def _predict(args) -> int:
 
     spec = analysis.model_for(args.dataset)
     point = analysis.operating_point(args.dataset)
+    check_folder(args.out)
     x, sources = zoo.task(spec["name"]).read_inputs(args.files, invert=False, resize=True)
     model = zoo.load(spec["name"])
     positive = spec["options"]["positive_label"]

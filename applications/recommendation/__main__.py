@@ -11,16 +11,16 @@ import sys
 from pathlib import Path
 
 from applications import cli_support
+from applications.cli_support import ArgumentParser
+from zoo.core.flags import number, whole
 
 PROG = "python -m applications.recommendation"
 MODELS = ("popularity", "item_knn", "als", "two_tower", "neumf")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Anime recommendations (MyAnimeList, 5,000 users)."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = ArgumentParser(prog=PROG, description="Anime recommendations (MyAnimeList, 5,000 users).")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     def with_data(p):
         p.add_argument("--data-dir", help="folder with anime/interactions.csv (default: $ZOO_DATA_DIR)")
@@ -29,9 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_data(commands.add_parser("recommend", help="top items for a known user or from liked titles"))
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", type=int, help="user_id as in the dataset (1..5000)")
-    who.add_argument("--like", help='liked titles, comma-separated, e.g. "Cowboy Bebop,Steins;Gate"')
-    p.add_argument("--k", type=int, default=10)
+    who.add_argument("--user", type=whole(1), help="user_id as in the dataset (1..5000)")
+    who.add_argument(
+        "--like",
+        action="append",
+        help="a liked title (repeat the flag for more), or several comma-separated; write a comma that is "
+        'part of a title as "\\,", e.g. --like "Cowboy Bebop" --like "Steins;Gate"',
+    )
+    p.add_argument("--k", type=whole(1, 1000), default=10, help="how many titles (1-1000, default 10)")
     p.add_argument("--model", choices=MODELS, default="two_tower")
     p.add_argument("--json", action="store_true")
     p = with_data(commands.add_parser("evaluate", help="all models on the test split (full ranking)"))
@@ -39,22 +44,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", default=",".join(MODELS), help=f"comma-separated subset of {','.join(MODELS)}")
     p.add_argument("--json", action="store_true")
     p = with_data(commands.add_parser("flywheel", help="retrain-on-feedback simulation vs a static model"))
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--start-share", type=float, default=0.4, help="share of training data known at round 0")
-    p.add_argument("--first-epochs", type=int, default=4)
-    p.add_argument("--epochs-per-round", type=int, default=2)
+    p.add_argument("--rounds", type=whole(1, 50), default=5, help="feedback rounds (1-50, default 5)")
+    p.add_argument(
+        "--start-share", type=number(0, 1, low_open=True), default=0.4,
+        help="share of training data known at round 0, in (0, 1]",
+    )  # fmt: skip
+    p.add_argument("--first-epochs", type=whole(1, 100), default=4, help="epochs of round 0 (1-100)")
+    p.add_argument("--epochs-per-round", type=whole(1, 100), default=2, help="epochs per later round (1-100)")
     p.add_argument("--out", default="runs/recommendation/flywheel")
     p = with_data(commands.add_parser("coldstart", help="new users from a few likes, new items from genres"))
-    p.add_argument("--epochs", type=int, default=4)
-    p.add_argument("--given", type=int, default=5, help="likes a new user gives")
+    p.add_argument("--epochs", type=whole(1, 100), default=4, help="training epochs (1-100, default 4)")
+    p.add_argument("--given", type=whole(1, 50), default=5, help="likes a new user gives (1-50, default 5)")
     p.add_argument("--out", help="folder for coldstart.json")
     p.add_argument("--json", action="store_true")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return cli_support.run_command(PROG, COMMANDS[args.command], args)
+    return cli_support.main(PROG, build_parser(), COMMANDS, argv)
+
+
+def liked_titles(flags: list[str]) -> list[str]:
+    """The titles of every --like flag: each split on commas, except a comma written as "\\,"."""
+    titles = []
+    for flag in flags:
+        titles += [part.replace("\0", ",").strip() for part in flag.replace("\\,", "\0").split(",")]
+    return [t for t in titles if t]
 
 
 def _recommend(args) -> int:
@@ -69,7 +84,7 @@ def _recommend(args) -> int:
             "neumf ranks only the users it was trained on; for liked titles use another --model."
         )
     if args.like is not None:
-        history, user = recommend.history_of_titles(args.like.split(","), items), None
+        history, user = recommend.history_of_titles(liked_titles(args.like), items), None
     needs_data = args.like is None or args.model in (
         "popularity",
         "item_knn",

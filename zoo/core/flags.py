@@ -7,6 +7,17 @@ import argparse
 import math
 
 
+class UsageError(Exception):
+    """A command line that does not parse: one sentence, then "see --help"."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but an error is one sentence naming the flag and "see --help" (no usage dump)."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see `{self.prog} --help`).")
+
+
 def whole(low: int = 1, high: int | None = None):
     """An argparse type: a whole number in [low, high] (high None: no upper bound).
 
