@@ -45,6 +45,8 @@ def ewma(proxy: np.ndarray, t: np.ndarray, h: int, lam: float = LAMBDA) -> np.nd
 
 def garch(returns: np.ndarray, t: np.ndarray, horizons=(1, 5), proxies: dict | None = None) -> dict:
     """{(name, h): forecasts} for proxy "rv" (returns) and the other proxies in `proxies` (scaled)."""
+    import warnings
+
     from arch import arch_model
 
     proxies = proxies or {}
@@ -53,7 +55,9 @@ def garch(returns: np.ndarray, t: np.ndarray, horizons=(1, 5), proxies: dict | N
     for refit, block in refit_blocks(t):
         first = max(0, refit + 1 - WINDOW)
         model = arch_model(returns[first : block[-1] + 1], mean="Constant", vol="GARCH", p=1, q=1)
-        fitted = model.fit(last_obs=refit + 1 - first, disp="off", show_warning=False)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # flat windows: arch divides by zero
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fitted = model.fit(last_obs=refit + 1 - first, disp="off", show_warning=False)
         paths = fitted.forecast(horizon=max(horizons), start=refit - first, reindex=False).variance.to_numpy()
         window_r2 = np.mean(returns[first : refit + 1] ** 2)
         for h in horizons:

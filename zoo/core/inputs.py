@@ -99,10 +99,13 @@ def _open_image(path: Path):
     """The image, with its size checked from the header before any pixel is decoded."""
     from PIL import Image, UnidentifiedImageError
 
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # our own limit below, with its sentence
     try:
         image = Image.open(path)
-    except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise InputError(f"{path} is not an image file (PNG or JPEG expected) or is too large.") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{path} is not an image file (PNG or JPEG expected).") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
     width, height = image.size
     if width * height > MAX_PIXELS:
         image.close()
@@ -142,6 +145,8 @@ def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
                     )
                 image = image.resize((width, height), Image.Resampling.LANCZOS)
             return np.asarray(image, dtype="uint8")
+    except InputError:
+        raise
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt pixel data
         raise InputError(f"{path} is a damaged image file ({exc}).") from None
 

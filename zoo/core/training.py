@@ -29,6 +29,7 @@ from zoo import datasets
 from zoo.core import backend, hub
 from zoo.core.atomic import atomic_write_json
 from zoo.core.errors import RunLocked
+from zoo.core.outputs import check_folder
 
 
 class ArrayDataset(keras.utils.PyDataset):
@@ -244,8 +245,7 @@ class Run:
         self.state = None
 
     def __enter__(self) -> Run:
-        if self.dir.exists() and not self.dir.is_dir():
-            raise ValueError(f"--out {self.dir} is a file; give a folder for the run.")
+        check_folder(self.dir, "--out")
         try:
             self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
             probe = self.dir / f".write-test-{os.getpid()}"

@@ -51,8 +51,17 @@ def read_csv(path, name: str | None = None) -> Prices:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such CSV file: {path}.")
-    with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: spreadsheets start with a BOM
-        rows = list(csv.reader(handle))
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: spreadsheets start with a BOM
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{path} is not a UTF-8 text CSV (a binary file?); expected Date,Open,High,Low,Close rows."
+        ) from None
+    except csv.Error as exc:  # a field over csv's size limit, a NUL byte, ...
+        raise ValueError(
+            f"{path} is not a readable CSV ({exc}); expected Date,Open,High,Low,Close rows."
+        ) from None
     if not rows:
         raise ValueError(f"{path} is empty; expected the header Date,Open,High,Low,Close[,Volume].")
     header = [column.strip() for column in rows[0]]
@@ -93,6 +102,10 @@ def read_csv(path, name: str | None = None) -> Prices:
     if len(dates) < 2:
         raise ValueError(f"{path} has {len(dates)} rows of prices; at least 2 are needed.")
     columns = np.asarray(bars, "float64").T
+    if np.all(columns == columns[:, :1]):
+        raise ValueError(
+            f"{path}: every price is {columns[0, 0]:g}; a series that never moves has no volatility."
+        )
     return Prices(name or path.stem, np.asarray(dates, "datetime64[D]"), *columns)
 
 
