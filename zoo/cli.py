@@ -60,8 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("eval", help="measure a model on a dataset split")
     p.add_argument("name")
     p.add_argument("--split", help="dataset split (default: test, or val where there is no test split)")
-    p.add_argument("--limit", type=whole(1), help="only the first N examples (N >= 1)")
-    p.add_argument("--n", type=whole(1), help="generators: samples to draw (default 10000); agents: episodes")
+    p.add_argument("--limit", type=whole(1, 10**9), help="only the first N examples (N >= 1)")
+    p.add_argument(
+        "--n", type=whole(1, 100_000), help="generators: samples to draw (default 10000); agents: episodes"
+    )
     p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
     p.add_argument("--tta", action="store_true", help="image classifiers: average over left-right flips")
     p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
@@ -71,30 +73,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("train", help="run the recipe that made the shipped weights")
     p.add_argument("name")
-    p.add_argument("--epochs", type=whole(1), help="epochs (>= 1; default: the recipe's)")
+    p.add_argument("--epochs", type=whole(1, 10_000), help="epochs (1-10000; default: the recipe's)")
     p.add_argument(
-        "--steps", type=whole(1), help="agents: environment steps; language models: optimizer steps per epoch"
+        "--steps",
+        type=whole(1, 10**9),
+        help="agents: environment steps; language models: optimizer steps per epoch (1-1e9)",
     )
-    p.add_argument("--batch-size", type=whole(1), help="examples per batch (>= 1; default: the recipe's)")
+    p.add_argument(
+        "--batch-size", type=whole(1, 1_000_000), help="examples per batch (1-1000000; default: the recipe's)"
+    )
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
-    p.add_argument("--limit", type=whole(1), help="train on the first N examples only (N >= 1)")
+    p.add_argument("--limit", type=whole(1, 10**9), help="train on the first N examples only (N >= 1)")
     p.add_argument(
-        "--holdout", type=whole(0), default=0, help="keep the last N train examples for validation (N >= 0)"
+        "--holdout",
+        type=whole(0, 10**9),
+        default=0,
+        help="keep the last N train examples for validation (N >= 0)",
     )
     p.add_argument(
         "--distribute",
         choices=["data_parallel"],
         help="replicate on every local device, split each batch (jax, tensorflow; docs/SCALING.md)",
     )
-    p.add_argument("--seed", type=whole(0), help="random seed (>= 0; default: the recipe's)")
+    p.add_argument(
+        "--seed", type=whole(0, 2**32 - 1), help="random seed (0-4294967295; default: the recipe's)"
+    )
     p.add_argument("--data-dir")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("play", help="run a pretrained agent for greedy episodes")
     p.add_argument("name")
     p.add_argument("--episodes", type=whole(1, 100_000), default=100, help="greedy episodes (1-100000)")
-    p.add_argument("--seed", type=whole(0), default=0, help="episode i uses environment seed SEED+i (>= 0)")
+    p.add_argument(
+        "--seed",
+        type=whole(0, 2**31),
+        default=0,
+        help="episode i uses environment seed SEED+i (0-2147483648)",
+    )
     p.add_argument("--gif", help="record the first episode as an animated GIF at this path")
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--json", action="store_true")
@@ -118,12 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--sampler", default="greedy", help="greedy, top_k, top_p or random (default greedy)")
     p.add_argument("--temperature", type=number(0, low_open=True), default=1.0, help="> 0 (default 1)")
-    p.add_argument("--k", type=whole(1), default=10, help="top_k: sample among the K likeliest characters")
+    p.add_argument(
+        "--k", type=whole(1, 10**6), default=10, help="top_k: sample among the K likeliest characters"
+    )
     p.add_argument(
         "--p", type=number(0, 1, low_open=True), default=0.9, help="top_p: probability mass in (0, 1]"
     )
     p.add_argument("--no-cache", action="store_true", help="recompute the whole window per character")
-    p.add_argument("--seed", type=whole(0), default=0, help="sampling seed (>= 0)")
+    p.add_argument("--seed", type=whole(0, 2**31), default=0, help="sampling seed (0-2147483648)")
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--json", action="store_true")
 

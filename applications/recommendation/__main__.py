@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_data(commands.add_parser("recommend", help="top items for a known user or from liked titles"))
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", type=whole(1), help="user_id as in the dataset (1..5000)")
+    who.add_argument("--user", type=whole(1, 10**9), help="user_id as in the dataset (1..5000)")
     who.add_argument(
         "--like",
         action="append",

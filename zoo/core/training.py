@@ -246,6 +246,7 @@ class Run:
 
     def __enter__(self) -> Run:
         check_folder(self.dir, "--out")
+        self._created = [d for d in (self.dir, self.checkpoint_dir) if not d.exists()]
         try:
             self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
             probe = self.dir / f".write-test-{os.getpid()}"
@@ -253,11 +254,16 @@ class Run:
             probe.unlink()
         except OSError as exc:
             raise ValueError(f"cannot write to the run folder {self.dir} ({exc.strerror}).") from None
-        self._lock()
+        try:
+            self._lock()
+        except RunLocked:
+            self._created = []
+            raise
         self._remove_stale_temporaries()
         self.state = last_checkpoint(self.checkpoint_dir)
         if self.state is not None and not self.options.resume:
             self._unlock()
+            self._created = []
             raise FileExistsError(
                 f"{self.dir} already holds a checkpoint; "
                 "pass --resume to continue it or choose another --out."
@@ -265,8 +271,17 @@ class Run:
         self.started = time.time()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
         self._unlock()
+        if exc_type is not None and not (self.checkpoint_dir / "state.json").exists():
+            self._remove_what_this_run_created()
+
+    def _remove_what_this_run_created(self) -> None:
+        """A run that failed before its first checkpoint leaves no folder behind."""
+        (self.dir / ".lock").unlink(missing_ok=True)
+        for folder in reversed(self._created):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
     def _lock(self) -> None:
         self._lock_file = open(self.dir / ".lock", "a+")  # noqa: SIM115  held for the whole run
