@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import keras
 
+from zoo.core import registry
 from zoo.core.registry import Recipe
 from zoo.families.cifar import _cifar
 
-CONFIG = {"filters": [64, 128], "pools": [2, 4], "dense": 1024}
+CONFIG = registry.get("cifar_cnn").config  # the registration's config: one place
 
 
 def build(config: dict | None = None) -> keras.Model:

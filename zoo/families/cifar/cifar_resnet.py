@@ -15,13 +15,13 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from zoo.core import augment
+from zoo.core import augment, registry
 from zoo.core.losses import SmoothedSparseCrossentropy
 from zoo.core.optimizers import sgd_one_cycle
 from zoo.core.registry import Recipe
 from zoo.families.cifar import _cifar
 
-CONFIG = {"widths": [64, 256, 256], "whiten_width": 24, "head_scale": 1 / 9}
+CONFIG = registry.get("cifar_resnet").config  # the registration's config: one place
 
 
 def _conv_group(x, filters: int, name: str):

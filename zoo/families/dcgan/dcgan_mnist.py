@@ -18,10 +18,10 @@ import numpy as np
 from keras import ops
 
 from zoo import datasets
-from zoo.core import backend
+from zoo.core import backend, registry
 from zoo.core.training import Run
 
-CONFIG = {"latent": 64, "label_embedding": 32, "width": 128}
+CONFIG = registry.get("dcgan_mnist").config  # the registration's config: one place
 MAX_SAMPLES = 10_000  # what one `generate` call may ask for (memory, and a sane grid)
 
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo.core import backend, hub, outputs
+from zoo.core import backend, hub, outputs, registry
 from zoo.core.atomic import atomic_path, atomic_write_json
 from zoo.core.training import Run
 
 ENV_ID = "CartPole-v1"
-CONFIG = {"observations": 4, "actions": 2, "hidden": [256, 256]}
+CONFIG = registry.get("dqn_cartpole").config  # the registration's config: one place
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import keras
 
+from zoo.core import registry
 from zoo.core.registry import Recipe
 
-CONFIG = {"features": 10}
+CONFIG = registry.get("linear_regression").config  # the registration's config: one place
 
 
 def build(config: dict | None = None) -> keras.Model:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import keras
 
-from zoo.core import augment
+from zoo.core import augment, registry
 from zoo.core.optimizers import adamw_warmup_cosine
 from zoo.core.registry import Recipe
 
-CONFIG = {"stages": [32, 64, 128], "dropout": 0.2}
+CONFIG = registry.get("pneumonia_resnet").config  # the registration's config: one place
 
 
 def _residual(x, filters: int, stride: int, name: str):

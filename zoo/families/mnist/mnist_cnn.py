@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import keras
 
-from zoo.core import augment
+from zoo.core import augment, registry
 from zoo.core.optimizers import adamw_warmup_cosine
 from zoo.core.registry import Recipe
 from zoo.families.mnist import _mnist
 
-CONFIG = {"filters": [32, 64], "dense": 128, "dropout": 0.3}
+CONFIG = registry.get("mnist_cnn").config  # the registration's config: one place
 
 
 def _conv_bn(x, filters: int, name: str):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import keras
 
-from zoo.core import augment
+from zoo.core import augment, registry
 from zoo.core.registry import Recipe
 from zoo.families.mnist import _mnist
 
-CONFIG = {"hidden": 128, "dropout": 0.2}
+CONFIG = registry.get("mnist_mlp").config  # the registration's config: one place
 
 
 def build(config: dict | None = None) -> keras.Model:

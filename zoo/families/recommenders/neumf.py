@@ -14,10 +14,11 @@ import numpy as np
 from keras import ops
 from scipy import sparse
 
+from zoo.core import registry
 from zoo.core.registry import AdamRecipe
 from zoo.datasets import anime
 
-CONFIG = {"users": 5000, "items": 7390, "gmf_dim": 32, "mlp_dims": [64, 32, 16], "l2": 1e-6, "negatives": 4}
+CONFIG = registry.get("neumf").config  # the registration's config: one place
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -20,18 +20,11 @@ import numpy as np
 from keras import ops
 from scipy import sparse
 
+from zoo.core import registry
 from zoo.core.registry import AdamRecipe
 from zoo.datasets import anime
 
-CONFIG = {
-    "items": 7390,
-    "features": len(anime.GENRES) + len(anime.KINDS),
-    "hidden": 256,
-    "dim": 256,
-    "temperature": 0.1,
-    "history_dropout": 0.5,
-    "id_dropout": 0.2,
-}
+CONFIG = registry.get("two_tower").config  # the registration's config: one place
 
 
 def _l2_normalize(x):

@@ -3,6 +3,7 @@ the last year of an asset's bars, with its targets, QLIKE and periods (volatilit
 (task.py). Registration only (no keras)."""
 
 from zoo.core.registry import ModelSpec, register
+from zoo.families.ts_transformer import volatility
 from zoo.families.ts_transformer.task import VolatilityForecaster
 
 register(
@@ -12,9 +13,9 @@ register(
         module="zoo.families.ts_transformer.ts_transformer",
         dataset="prices",
         description="Transformer encoder over 64 of 252 daily bars -> next 1/5-day variance, next return.",
-        config={"history": 252, "window": 64, "dim": 32, "layers": 2, "heads": 4, "dropout": 0.1},
+        config={"history": volatility.HISTORY, "window": 64, "dim": 32, "layers": 2, "heads": 4, "dropout": 0.1},
         input={
-            "shape": [252, 2],
+            "shape": [volatility.HISTORY, 2],
             "dtype": "float",
             "features": "per day [log return in %, Garman-Klass variance in %^2], oldest first, "
             "from zoo.volatility.daily_series(bars)",

@@ -21,13 +21,13 @@ import keras_hub
 import numpy as np
 from keras import ops
 
-from zoo.core import backend
+from zoo.core import backend, registry
 from zoo.core.registry import AdamRecipe
 from zoo.core.training import Run
 from zoo.datasets import prices as prices_data
 from zoo.families.ts_transformer import volatility
 
-CONFIG = {"history": volatility.HISTORY, "window": 64, "dim": 32, "layers": 2, "heads": 4, "dropout": 0.1}
+CONFIG = registry.get("ts_transformer").config  # the registration's config: one place
 HORIZON_OF_OUTPUT = [volatility.HORIZONS[name] for name in volatility.TARGETS[:4]]
 
 
