@@ -108,3 +108,24 @@ def test_augmentation_is_seeded_by_epoch_and_batch(mnist_sample):
     np.testing.assert_array_equal(first, data[2][0])
     data.on_epoch_end()
     assert not np.array_equal(first, data[2][0])
+
+
+def test_a_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path, tiny_mnist_dir):
+    """Weights, optimizer, data order and the dropout generators' state all continue exactly."""
+    whole = zoo.train("mnist_mlp", epochs=2, out_dir=tmp_path / "whole", data_dir=tiny_mnist_dir, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        zoo.train(
+            "mnist_mlp",
+            epochs=2,
+            out_dir=tmp_path / "split",
+            data_dir=tiny_mnist_dir,
+            verbose=0,
+            callbacks=[StopAfterFirstEpoch()],
+        )
+    resumed = zoo.train(
+        "mnist_mlp", epochs=2, out_dir=tmp_path / "split", data_dir=tiny_mnist_dir, resume=True, verbose=0
+    )
+    assert resumed["history"]["loss"] == whole["history"]["loss"]
+    a = zoo.load("mnist_mlp", weights=whole["weights"]).get_weights()
+    b = zoo.load("mnist_mlp", weights=resumed["weights"]).get_weights()
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))

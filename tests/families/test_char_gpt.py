@@ -94,8 +94,8 @@ def test_cli_generate_streams_prompt_and_continuation(capsys):
     [
         (["--prompt", "naïve"], "outside the model's vocabulary: 'ï'"),
         (["--sampler", "beam"], "unknown sampler 'beam'"),
-        (["--max-new", "0"], "--max-new must be a positive"),
-        (["--temperature", "0"], "temperature must be positive"),
+        (["--max-new", "0"], "--max-new: 0 is out of range (1 to 100000)"),
+        (["--temperature", "0"], "--temperature: 0 is not accepted"),
     ],
 )
 def test_cli_generate_bad_input(capsys, argv, message):

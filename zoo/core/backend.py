@@ -136,6 +136,32 @@ def seed_everything(seed: int) -> None:
         pass  # jax on CPU is deterministic; keras seeds its SeedGenerator above
 
 
+def global_rng_state():
+    """The backend's global random state that Keras layers may draw from, as numpy, or None.
+
+    torch: Keras's Dropout without an explicit seed takes torch's fast path, whose masks come from
+    torch's global generator (not the layer's SeedGenerator), so a checkpoint must keep it. JAX and
+    TensorFlow draw every mask from the layers' SeedGenerator state.
+    """
+    import keras
+
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.random.get_rng_state().numpy()
+    return None
+
+
+def set_global_rng_state(state) -> None:
+    """Restore what global_rng_state() returned (nothing to do where it returned None)."""
+    import keras
+
+    if state is not None and keras.backend.backend() == "torch":
+        import torch
+
+        torch.random.set_rng_state(torch.from_numpy(state.copy()))
+
+
 def installed(probe: bool = False) -> list[dict]:
     """One row per supported backend: installed or not, version, and (with `probe`, which imports
     each framework) the devices it sees; without it, devices is an empty list."""

@@ -27,7 +27,7 @@ import numpy as np
 
 from zoo import datasets
 from zoo.core import backend, hub
-from zoo.core.atomic import atomic_write_json
+from zoo.core.atomic import atomic_path, atomic_write_json
 from zoo.core.errors import RunLocked
 from zoo.core.outputs import check_folder
 
@@ -95,9 +95,14 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.directory.mkdir(parents=True, exist_ok=True)
         weights = self.directory / f"epoch-{finished}.weights.h5"
         hub.save_weights(self.model, weights, include_optimizer=True, name=self.name)
+        generators = [keras.ops.convert_to_numpy(v.value) for v in random_state(self.model)]
+        global_state = backend.global_rng_state()
+        extra = {} if global_state is None else {"global": global_state}
+        with atomic_path(self.directory / f"epoch-{finished}.rng.npz") as tmp, open(tmp, "wb") as f:
+            np.savez(f, *generators, **extra)
         atomic_write_json(self.directory / "state.json", {"epoch": finished, "history": self.history})
         for old in self.directory.glob("epoch-*"):
-            if old != weights:
+            if not old.name.startswith(f"epoch-{finished}."):
                 old.unlink()
 
 
@@ -116,10 +121,39 @@ def last_checkpoint(directory: Path) -> dict | None:
         ) from None
 
 
-def restore_checkpoint(model: keras.Model, directory: Path, epoch: int, name: str | None = None) -> None:
-    """Model and optimizer state of a finished epoch; the checks of hub.load_weights cover both."""
+def restore_checkpoint(model: keras.Model, directory: Path, epoch: int, name: str | None = None):
+    """Model and optimizer state of a finished epoch (the checks of hub.load_weights cover both) and
+    its dropout generators' state; returns the backend's global random state to resume with, or None."""
     model.optimizer.build(model.trainable_variables)
     hub.load_weights(model, directory / f"epoch-{epoch}.weights.h5", name=name)
+    saved = directory / f"epoch-{epoch}.rng.npz"
+    if saved.is_file():  # the dropout masks continue where the killed run's would have
+        with np.load(saved) as values:
+            generators = [key for key in values.files if key != "global"]
+            for variable, key in zip(random_state(model), generators, strict=True):
+                variable.assign(values[key])
+            return values["global"].copy() if "global" in values.files else None
+    return None
+
+
+class ResumeGlobalRNG(keras.callbacks.Callback):
+    """Puts the backend's global random state back as the killed run had it at the end of its last
+    epoch, at the start of the resumed epoch: fit() draws from it before that, the epoch after it."""
+
+    def __init__(self, state):
+        super().__init__()
+        self.state = state
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.state is not None:
+            backend.set_global_rng_state(self.state)
+            self.state = None
+
+
+def random_state(model) -> list:
+    """The state of every Keras SeedGenerator in `model` (dropout masks): save_weights leaves it
+    out, so a checkpoint keeps it beside the weights for a resumed run to be bit-identical."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
 
 
 def fit_resumable(
@@ -141,10 +175,10 @@ def fit_resumable(
     callbacks: run after it. Returns the history of all sessions of the run."""
     checkpoint_dir = Path(out_dir) / "checkpoint"
     history: dict = {}
-    initial_epoch = 0
+    initial_epoch, global_rng = 0, None
     if state is not None:
         initial_epoch, history = state["epoch"], state["history"]
-        restore_checkpoint(model, checkpoint_dir, initial_epoch, name)
+        global_rng = restore_checkpoint(model, checkpoint_dir, initial_epoch, name)
         data.epoch = initial_epoch
         print(f"resuming {model.name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
     if initial_epoch < epochs:
@@ -152,8 +186,12 @@ def fit_resumable(
             data,
             epochs=epochs,
             initial_epoch=initial_epoch,
+            # The data orders itself by (seed, epoch); Keras's own shuffle of a PyDataset's batch order
+            # draws from the global RNG, which a resumed process does not share with the killed one.
+            shuffle=False,
             validation_data=validation_data,
             callbacks=[
+                ResumeGlobalRNG(global_rng),
                 *(epoch_metrics or []),
                 EpochCheckpoint(checkpoint_dir, history, name),
                 *(callbacks or []),

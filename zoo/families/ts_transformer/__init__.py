@@ -13,7 +13,14 @@ register(
         module="zoo.families.ts_transformer.ts_transformer",
         dataset="prices",
         description="Transformer encoder over 64 of 252 daily bars -> next 1/5-day variance, next return.",
-        config={"history": volatility.HISTORY, "window": 64, "dim": 32, "layers": 2, "heads": 4, "dropout": 0.1},
+        config={
+            "history": volatility.HISTORY,
+            "window": 64,
+            "dim": 32,
+            "layers": 2,
+            "heads": 4,
+            "dropout": 0.1,
+        },
         input={
             "shape": [volatility.HISTORY, 2],
             "dtype": "float",
