@@ -25,7 +25,7 @@ register(
             "shape": [volatility.HISTORY, 2],
             "dtype": "float",
             "features": "per day [log return in %, Garman-Klass variance in %^2], oldest first, "
-            "from zoo.volatility.daily_series(bars)",
+            "from zoo.families.ts_transformer.volatility.daily_series(bars)",
         },
         output="[rv1, rv5, gk1, gk5] variance forecasts (%^2), next 1 and 5 days; the next return (%)",
         license="Apache-2.0 (code and weights); data: Kaggle Huge Stock Market Dataset (CC0)",
