@@ -111,7 +111,7 @@ def test_backends(capsys):
         (["--backend", "theano", "list"], ["invalid choice: 'theano'"]),
         (["predict", "mnist_mlp", "no/such/file.png"], ["no/such/file.png does not exist"]),
         (["eval", "mnist_mlp", "--split", "validation"], ["no split 'validation'"]),
-        (["eval", "mnist_mlp", "--sample", "--limit", "0"], ["--limit: 0 is out of range (>= 1)"]),
+        (["eval", "mnist_mlp", "--sample", "--limit", "0"], ["--limit: 0 is out of range (1 to"]),
         (["predict", "mnist_mlp"], ["required"]),
         (["train", "mnist_mlp", "--epochs", "many"], ["'many' is not a whole number"]),
         (["predict", "char_gpt", "x.png"], ["use `zoo generate char_gpt`"]),
