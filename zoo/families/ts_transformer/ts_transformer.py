@@ -1,8 +1,8 @@
 """ts_transformer: a small transformer encoder that forecasts daily volatility (and the next return)
 from the last year of an asset's price bars; one model for every asset (trained on a pooled panel).
 
-Input: (batch, 252, 2) float, per day [log return %, Garman-Klass variance %^2] (zoo.families.ts_transformer.volatility
-.daily_series), the forecast date last. Inside the model, the last `window` days are scaled by the
+Input: (batch, 252, 2) float, per day [log return %, Garman-Klass variance %^2] (volatility.daily_series),
+the forecast date last. Inside the model, the last `window` days are scaled by the
 trailing year's mean squared return, so the model sees scale-free features and works for any asset:
 r/s, |r|/s, sqrt(gk)/s, log(gk/s^2 + 0.01). Dense -> + learned position embedding -> keras-hub
 TransformerEncoder blocks -> [last day, mean over days] -> MLP -> 5 numbers z.
