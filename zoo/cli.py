@@ -17,7 +17,7 @@ from zoo.core.flags import ArgumentParser, UsageError, number, whole
 from zoo.tasks.base import NotSupported
 
 # Commands that read only the registry and the manifest: they never import keras or a framework.
-LIGHT_COMMANDS = {"list", "info", "backends"}
+LIGHT_COMMANDS = {"list", "info", "backends", "weights"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", action="store_true", help="measure on the bundled test sample (offline)")
     p.add_argument("--data-dir")
     p.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # maintainers: into the card
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser(
+        "weights", help="the weights files: where they are, fetch, verify, prune the cache"
+    )
+    p.add_argument("action", choices=("list", "download", "verify", "prune"))
+    p.add_argument("names", nargs="*", metavar="NAME", help="models (default: all)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("backends", help="installed backends, versions and devices")
@@ -386,6 +393,41 @@ def _cmd_generate(args) -> int:
     return 0
 
 
+def _cmd_weights(args) -> int:
+    from zoo import api
+    from zoo.core import hub
+
+    if args.action == "prune":
+        removed = [str(p) for p in hub.prune()]
+        print(
+            json.dumps({"removed": removed})
+            if args.json
+            else f"removed {len(removed)} files from {hub.cache_dir()}"
+        )
+        return 0
+    names = args.names or api.list_models()
+    for name in names:
+        api.registry.get(name)  # an unknown name: one sentence, before any download
+    if args.action == "download":
+        for name in names:
+            hub.resolve(name)
+    rows = [hub.status(name, check=args.action == "verify") for name in names]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            state = f"  {row['state']}" if "state" in row else ""
+            wheel = "wheel" if row["in_wheel"] else "fetched"
+            size = f"{row['bytes'] / 1e6:7.2f} MB"
+            print(f"{row['model']:<18} {size}  {wheel:<8} {row['where']:<8}{state}  {row['path'] or ''}")
+    bad = [row["model"] for row in rows if row.get("state") == "corrupt"]
+    if bad:
+        raise ValueError(
+            f"corrupt weights files: {', '.join(bad)}; delete them and run `zoo weights download`."
+        )
+    return 0
+
+
 def _cmd_backends(args) -> int:
     rows = backend.installed(probe=args.probe)
     if args.json:
@@ -409,5 +451,6 @@ _COMMANDS = {
     "play": _cmd_play,
     "export": _cmd_export,
     "quantize": _cmd_quantize,
+    "weights": _cmd_weights,
     "backends": _cmd_backends,
 }

@@ -1,4 +1,5 @@
-"""Pretrained weights: the manifest, sha256 and shape checks, and atomic save/load.
+"""Pretrained weights: the manifest, where a file is found (or fetched), sha256 and layout checks,
+and atomic save/load.
 
 zoo/weights/manifest.json maps each model name to its weights file, the file's sha256 and
 size, the config it was built with, how it was trained, and the metrics `zoo eval` measured
@@ -19,8 +20,9 @@ import h5py
 
 from zoo.core.atomic import atomic_path, atomic_write_json
 
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the package's (a checkout: all files)
 MANIFEST = WEIGHTS_DIR / "manifest.json"
+IN_WHEEL_MAX_BYTES = 4_000_000  # larger weights files are left out of the wheel and fetched on first use
 
 
 class WeightsError(ValueError):
@@ -164,7 +166,87 @@ def save_weights(
 
 
 def weights_path(name: str) -> Path:
-    return WEIGHTS_DIR / entry(name)["file"]
+    """Where the model's weights file is on this machine, fetching it into the cache when it is not."""
+    return resolve(name)
+
+
+def cache_dir() -> Path:
+    """The user cache of weights files: $ZOO_CACHE_DIR/weights, default ~/.cache/kerazoo/weights."""
+    return Path(os.environ.get("ZOO_CACHE_DIR") or Path.home() / ".cache" / "kerazoo") / "weights"
+
+
+def locations(name: str) -> list[tuple[str, Path]]:
+    """The places a model's weights file may be, in the order they are tried."""
+    file = entry(name)["file"]
+    places = (
+        [("mirror", Path(os.environ["ZOO_WEIGHTS_DIR"]) / file)] if os.environ.get("ZOO_WEIGHTS_DIR") else []
+    )
+    return [*places, ("package", WEIGHTS_DIR / file), ("cache", cache_dir() / file)]
+
+
+def locate(name: str) -> tuple[str, Path] | None:
+    """(where, path) of the first place that has the model's weights file, or None."""
+    return next(((where, path) for where, path in locations(name) if path.is_file()), None)
+
+
+def resolve(name: str) -> Path:
+    """The model's weights file: an explicit mirror ($ZOO_WEIGHTS_DIR), the package, the user cache,
+    or else a verified download into the cache from $ZOO_WEIGHTS_URL (a base URL) or the manifest's url."""
+    from zoo.core import fetch
+
+    found = locate(name)
+    if found is not None:
+        return found[1]
+    record = entry(name)
+    size = f"{record['bytes'] / 1e6:.1f} MB"
+    base = os.environ.get("ZOO_WEIGHTS_URL")
+    url = f"{base.rstrip('/')}/{record['file']}" if base else record.get("url")
+    if url is None:
+        raise WeightsError(
+            f"the weights of {name} ({record['file']}, {size}) are not in this installation; put the file "
+            f"in {cache_dir()} (or a folder named by ZOO_WEIGHTS_DIR), or set ZOO_WEIGHTS_URL to a mirror "
+            "that has it."
+        )
+    try:
+        return fetch.download(url, cache_dir() / record["file"], record["sha256"], record["bytes"])
+    except fetch.DownloadError as exc:
+        raise WeightsError(
+            f"the weights of {name} ({record['file']}, {size}) are not here and {exc} "
+            f"Put the file in {cache_dir()}."
+        ) from None
+
+
+def status(name: str, check: bool = False) -> dict:
+    """Where a model's weights file is, its size, whether the wheel carries it, and with `check`
+    whether its sha256 is the manifest's ("ok", "corrupt"; "missing" when it is nowhere here)."""
+    record = entry(name)
+    found = locate(name)
+    row = {
+        "model": name,
+        "file": record["file"],
+        "bytes": record["bytes"],
+        "sha256": record["sha256"],
+        "in_wheel": record["bytes"] <= IN_WHEEL_MAX_BYTES,
+        "where": found[0] if found else "missing",
+        "path": str(found[1]) if found else None,
+    }
+    if check:
+        row["state"] = (
+            "missing" if found is None else ("ok" if sha256(found[1]) == record["sha256"] else "corrupt")
+        )
+    return row
+
+
+def prune() -> list[Path]:
+    """Remove from the user cache what no manifest entry wants: unknown files, files whose sha256 is
+    wrong, and the .part files of interrupted downloads. Returns what was removed."""
+    wanted = {record["file"]: record["sha256"] for record in manifest().values()}
+    removed = []
+    for path in sorted(cache_dir().glob("*")) if cache_dir().is_dir() else []:
+        if path.is_file() and (path.name not in wanted or sha256(path) != wanted[path.name]):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def publish(name: str, weights_file: str | os.PathLike, record: dict) -> dict:

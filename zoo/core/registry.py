@@ -112,8 +112,7 @@ class ModelSpec:
 
         model = self.build()
         if weights == "pretrained":
-            record = hub.entry(self.name)
-            hub.load_weights(model, hub.WEIGHTS_DIR / record["file"], record["sha256"], name=self.name)
+            hub.load_weights(model, hub.resolve(self.name), hub.entry(self.name)["sha256"], name=self.name)
         elif weights is not None:
             hub.load_weights(model, weights, name=self.name)
         return model
