@@ -122,7 +122,8 @@ def seed_everything(seed: int) -> None:
     """Seed python, numpy and the backend, and ask the backend for deterministic kernels."""
     import keras
 
-    keras.utils.set_random_seed(seed)
+    with quiet_native_stderr():  # Keras seeds (so imports) TensorFlow when it is installed, on any backend
+        keras.utils.set_random_seed(seed)
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
