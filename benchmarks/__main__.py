@@ -61,7 +61,7 @@ ANALYSIS = """## Where the zoo is slower, and why
 - **Training, small model (mnist_mlp).** A step of a 100k-parameter MLP takes well under a
   millisecond of arithmetic, so the per-step dispatch of `fit` decides. The zoo's fix is
   `compile_options`: mnist_mlp runs 10 steps per compiled call on TensorFlow and JAX
-  (`steps_per_execution=10`, zoo/families/mnist/mnist_mlp.py (its registration)); that is what the table measures, and it
+  (`steps_per_execution=10`, zoo/families/mnist/__init__.py); that is what the table measures, and it
   brings JAX level with the hand-written loop. PyTorch is Keras's own overhead: Keras runs torch
   eagerly through its Layer/optimizer machinery per step, accepts only `steps_per_execution=1`, and
   `jit_compile=True` (torch.compile) made this model slower, not faster, in a probe here.
