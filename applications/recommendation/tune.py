@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from applications.recommendation.baselines import ALS, ItemKNN
+from applications.recommendation.baselines import ALS, EASE, IALS, ItemKNN
 from zoo.core.atomic import atomic_write_json
 from zoo.datasets import anime
 from zoo.families.recommenders.recommendation import evaluate
@@ -33,6 +33,20 @@ GRIDS = {  # baseline -> (class, the settings tried)
         + [
             {"factors": 256, "alpha": a, "reg": 10.0} for a in (2.0, 5.0)
         ],  # 256 factors: the best region only
+    ),
+    "ease": (EASE, [{"lam": lam} for lam in (5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)]),
+    # implicit's iALS: factors up to 512, with the regularisation and confidence that a first
+    # coarse sweep (128 factors) found best for each size
+    "ials": (
+        IALS,
+        [
+            {"factors": f, "regularization": r, "alpha": a, "iterations": i}
+            for f in (64, 128, 256, 512)
+            for r in (1.0, 10.0, 50.0)
+            for a in (1.0, 2.0, 5.0)
+            for i in (15,)
+        ]
+        + [{"factors": f, "regularization": 10.0, "alpha": 2.0, "iterations": 50} for f in (128, 256, 512)],
     ),
 }
 
