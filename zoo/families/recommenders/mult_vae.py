@@ -80,8 +80,12 @@ class MultVAE(keras.Model):
 
 
 def multinomial_elbo(y_true, y_pred):
-    """Per user: minus the multinomial log-likelihood of their items, plus beta * KL (last column)."""
-    logits, weighted_kl = y_pred[:, :-1], y_pred[:, -1]
+    """Per user: minus the multinomial log-likelihood of their items, plus beta * KL (the last column,
+    present in training calls; Keras's symbolic build calls the model without it)."""
+    if y_pred.shape[-1] == y_true.shape[-1]:
+        logits, weighted_kl = y_pred, 0.0
+    else:
+        logits, weighted_kl = y_pred[:, :-1], y_pred[:, -1]
     log_probabilities = logits - ops.logsumexp(logits, axis=-1, keepdims=True)
     return -ops.sum(log_probabilities * y_true, axis=-1) + weighted_kl
 
