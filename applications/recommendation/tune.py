@@ -46,7 +46,15 @@ GRIDS = {  # baseline -> (class, the settings tried)
             for a in (1.0, 2.0, 5.0)
             for i in (15,)
         ]
-        + [{"factors": f, "regularization": 10.0, "alpha": 2.0, "iterations": 50} for f in (128, 256, 512)],
+        + [{"factors": f, "regularization": 10.0, "alpha": 2.0, "iterations": 50} for f in (128, 256, 512)]
+        # the first grid's best was at its edge (512 factors, regularisation 50, alpha 5): widen there
+        + [
+            {"factors": f, "regularization": r, "alpha": a, "iterations": 15}
+            for f in (512, 1024)
+            for r in (50.0, 100.0)
+            for a in (5.0, 10.0)
+            if (f, r, a) != (512, 50.0, 5.0)
+        ],
     ),
 }
 
@@ -68,7 +76,14 @@ def main(names: list[str]) -> None:
         if names and name not in names:
             continue
         tried = []
+        measured = {
+            json.dumps(t["settings"], sort_keys=True): t for t in record.get(name, {}).get("tried", [])
+        }
         for settings in grid:
+            key = json.dumps(settings, sort_keys=True)
+            if key in measured:  # measured in an earlier run of the same grid: not again
+                tried.append(measured[key])
+                continue
             started = time.time()
             ndcg = evaluate(cls(parts.train, **settings), parts.train, parts.val)["ndcg@10"]
             tried.append({"settings": settings, "val_ndcg@10": ndcg})

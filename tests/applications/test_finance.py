@@ -284,9 +284,15 @@ def test_forecast_on_any_csv(capsys, tmp_path, spy):
 @pytest.mark.parametrize(
     "argv, needle",
     [
-        (["forecast", "--sample", "--ticker", "SPY", "--horizon", "3"], "--horizon: invalid choice: 3 (choose from 1, 5)"),
+        (
+            ["forecast", "--sample", "--ticker", "SPY", "--horizon", "3"],
+            "--horizon: invalid choice: 3 (choose from 1, 5)",
+        ),
         (["backtest", "--sample", "--ticker", "AAPL"], "the bundled sample has SPY, IBM"),
-        (["backtest", "--sample", "--ticker", "SPY", "--target-vol", "15"], "--target-vol: 15 is not accepted"),
+        (
+            ["backtest", "--sample", "--ticker", "SPY", "--target-vol", "15"],
+            "--target-vol: 15 is not accepted",
+        ),
         (["backtest", "--sample", "--ticker", "SPY", "--start", "2017-10-01"], "at least 30 are needed"),
         (["backtest", "--sample", "--ticker", "SPY", "--start", "last year"], "is not a date"),
         (["backtest", "--sample", "--ticker", "SPY", "--cost-bps", "-1"], "--cost-bps: -1 is not accepted"),
