@@ -118,8 +118,11 @@ def build(config: dict | None = None) -> MultVAE:
 
 
 RECIPE = AdamRecipe(
-    epochs=100,
-    batch_size=500,
+    # chosen on validation NDCG@10 (evaluated every 5 epochs): batch 500 reached 0.147 after 45
+    # epochs, batch 100 0.156 after 60 (still rising, 0.002 per 5 epochs); learning rate 3e-3 was
+    # lower (0.144 after 25 epochs against 0.148 after 15)
+    epochs=60,
+    batch_size=100,
     learning_rate=1e-3,
     notes="multinomial likelihood, KL annealed to beta_max over anneal_steps batches, input dropout 0.5",
 )
