@@ -88,17 +88,16 @@ class IALS:
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
-        self.model = AlternatingLeastSquares(
-            factors=factors,
-            regularization=regularization,
-            alpha=alpha,
-            iterations=iterations,
-            random_state=seed,
-            calculate_training_loss=False,
-        )
-        with threadpool_limits(
-            1, "blas"
-        ):  # implicit's own threads do the work; BLAS threads would fight them
+        # implicit's own threads do the work; BLAS threads would fight them (and implicit warns)
+        with threadpool_limits(1, "blas"):
+            self.model = AlternatingLeastSquares(
+                factors=factors,
+                regularization=regularization,
+                alpha=alpha,
+                iterations=iterations,
+                random_state=seed,
+                calculate_training_loss=False,
+            )
             self.model.fit(sparse.csr_matrix(train, dtype="float32"), show_progress=False)
 
     def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
