@@ -33,7 +33,7 @@ outputs["dcgan_mnist"] = np.asarray(gan.predict([noise, np.arange(50) % 10], ver
 from zoo.datasets import anime
 rated = anime.load_sample().train
 users = np.flatnonzero(np.diff(rated.indptr) > 0)[:50]
-for name in ("two_tower", "neumf"):  # scores of every item for 50 sample users
+for name in ("two_tower", "neumf", "mult_vae"):  # scores of every item for 50 sample users
     outputs[name] = zoo.load(name).score(rated[users], users)
 from zoo.families.ts_transformer import volatility
 from zoo.datasets import prices
@@ -85,6 +85,7 @@ def outputs(tmp_path_factory):
         "dcgan_mnist",
         "two_tower",
         "neumf",
+        "mult_vae",
         "ts_transformer_SPY",
         "ts_transformer_IBM",
     ],
@@ -94,7 +95,11 @@ def test_outputs_agree_with_tensorflow(outputs, model, other):
     reference, candidate = outputs["tensorflow"][model], outputs[other][model]
     if model == "dcgan_mnist":  # images in [-1, 1]
         assert np.abs(reference - candidate).max() <= 1e-4
-    elif model in ("two_tower", "neumf"):  # item scores: same values, same top-10 (up to exact near-ties)
+    elif model in (
+        "two_tower",
+        "neumf",
+        "mult_vae",
+    ):  # item scores: same values, same top-10 (up to exact near-ties)
         tolerance = 1e-4 * max(1.0, np.abs(reference).max())
         assert np.abs(reference - candidate).max() <= tolerance
         tenth_best = np.sort(reference, axis=1)[:, -10:-9]

@@ -15,7 +15,7 @@ from applications.cli_support import ArgumentParser
 from zoo.core.flags import number, whole
 
 PROG = "python -m applications.recommendation"
-MODELS = ("popularity", "item_knn", "als", "two_tower", "neumf")
+MODELS = ("popularity", "item_knn", "als", "ease", "ials", "two_tower", "neumf", "mult_vae")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,10 @@ pruned to each item's `neighbors` nearest; scores = history @ similarity (Sarwar
 ALS: implicit-feedback matrix factorisation by alternating least squares, confidence 1 + alpha on
 observed pairs (Hu, Koren and Volinsky 2008); a user's factors are solved from their history
 against the fixed item factors, which is also how a new user is folded in.
+EASE: a closed-form item-item model, B = I - P diag(1/diag(P)) with P = (X'X + lambda I)^-1 and a
+zero diagonal (Steck 2019); scores = history @ B, so a new user needs nothing but their history.
+IALS: the same model family as ALS, fitted by the `implicit` library (conjugate-gradient solver,
+native code); a history is folded in with its `recalculate_user`.
 """
 
 from __future__ import annotations
@@ -62,3 +66,41 @@ class ALS:
 
     def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
         return self.user_factors(history) @ self.item_factors.T
+
+
+class EASE:
+    def __init__(self, train: sparse.csr_matrix, lam: float = 500.0):
+        gram = (train.T @ train).toarray().astype("float64")
+        gram[np.diag_indices_from(gram)] += lam
+        inverse = np.linalg.inv(gram)
+        weights = -inverse / np.diag(inverse)  # column j divided by P_jj
+        np.fill_diagonal(weights, 0.0)
+        self.weights = weights.astype("float32")
+
+    def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
+        return np.asarray(history @ self.weights)
+
+
+class IALS:
+    def __init__(
+        self, train: sparse.csr_matrix, factors=128, regularization=1.0, alpha=10.0, iterations=15, seed=0
+    ):
+        from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
+
+        # implicit's own threads do the work; BLAS threads would fight them (and implicit warns)
+        with threadpool_limits(1, "blas"):
+            self.model = AlternatingLeastSquares(
+                factors=factors,
+                regularization=regularization,
+                alpha=alpha,
+                iterations=iterations,
+                random_state=seed,
+                calculate_training_loss=False,
+            )
+            self.model.fit(sparse.csr_matrix(train, dtype="float32"), show_progress=False)
+
+    def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
+        history = sparse.csr_matrix(history, dtype="float32")
+        factors = self.model.recalculate_user(np.arange(history.shape[0]), history)
+        return np.asarray(factors @ self.model.item_factors.T)

@@ -17,7 +17,8 @@ import numpy as np
 from keras import ops
 from scipy import sparse
 
-from applications.recommendation.baselines import ALS, ItemKNN, Popularity
+import zoo
+from applications.recommendation.baselines import ALS, EASE, IALS, ItemKNN, Popularity
 from applications.recommendation.tune import tuned_settings
 from zoo.core import backend
 from zoo.datasets import anime
@@ -66,6 +67,13 @@ def experiment(
     tuned = tuned_settings()
     models = {
         "two_tower": tower,
+        # mult_vae reads a new user's likes as its input, like two_tower; it trains the same share of
+        # its own recipe's epochs as two_tower does of its recipe's
+        "mult_vae": recommendation.train_fresh(
+            "mult_vae", train, items, epochs=_share_of_recipe(epochs), seed=seed
+        ),
+        "ease": EASE(train, **tuned.get("ease", {})),
+        "ials": IALS(train, **tuned.get("ials", {})),
         "als": ALS(train, **tuned.get("als", {})),
         "item_knn": ItemKNN(train, **tuned.get("item_knn", {})),
         "popularity": Popularity(train),
@@ -120,6 +128,12 @@ def experiment(
         "split": "sample" if sample else "full",
         "backend": backend.current(),
     }  # fmt: skip
+
+
+def _share_of_recipe(epochs: int) -> int:
+    """mult_vae's epochs for `epochs` of two_tower: the same fraction of each recipe."""
+    share = epochs / zoo.card("two_tower")["recipe"]["epochs"]
+    return max(1, round(share * zoo.card("mult_vae")["recipe"]["epochs"]))
 
 
 def _rank_new_items(score, known: sparse.csr_matrix, wanted: sparse.csr_matrix) -> dict:

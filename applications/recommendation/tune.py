@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from applications.recommendation.baselines import ALS, ItemKNN
+from applications.recommendation.baselines import ALS, EASE, IALS, ItemKNN
 from zoo.core.atomic import atomic_write_json
 from zoo.datasets import anime
 from zoo.families.recommenders.recommendation import evaluate
@@ -33,6 +33,28 @@ GRIDS = {  # baseline -> (class, the settings tried)
         + [
             {"factors": 256, "alpha": a, "reg": 10.0} for a in (2.0, 5.0)
         ],  # 256 factors: the best region only
+    ),
+    "ease": (EASE, [{"lam": lam} for lam in (5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)]),
+    # implicit's iALS: factors up to 512, with the regularisation and confidence that a first
+    # coarse sweep (128 factors) found best for each size
+    "ials": (
+        IALS,
+        [
+            {"factors": f, "regularization": r, "alpha": a, "iterations": i}
+            for f in (64, 128, 256, 512)
+            for r in (1.0, 10.0, 50.0)
+            for a in (1.0, 2.0, 5.0)
+            for i in (15,)
+        ]
+        + [{"factors": f, "regularization": 10.0, "alpha": 2.0, "iterations": 50} for f in (128, 256, 512)]
+        # the first grid's best was at its edge (512 factors, regularisation 50, alpha 5): widen there
+        + [
+            {"factors": f, "regularization": r, "alpha": a, "iterations": 15}
+            for f in (512, 1024)
+            for r in (50.0, 100.0)
+            for a in (5.0, 10.0)
+            if (f, r, a) != (512, 50.0, 5.0)
+        ],
     ),
 }
 
@@ -54,7 +76,14 @@ def main(names: list[str]) -> None:
         if names and name not in names:
             continue
         tried = []
+        measured = {
+            json.dumps(t["settings"], sort_keys=True): t for t in record.get(name, {}).get("tried", [])
+        }
         for settings in grid:
+            key = json.dumps(settings, sort_keys=True)
+            if key in measured:  # measured in an earlier run of the same grid: not again
+                tried.append(measured[key])
+                continue
             started = time.time()
             ndcg = evaluate(cls(parts.train, **settings), parts.train, parts.val)["ndcg@10"]
             tried.append({"settings": settings, "val_ndcg@10": ndcg})

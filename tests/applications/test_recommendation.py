@@ -21,7 +21,7 @@ from zoo.datasets import anime
 from zoo.families.recommenders import neumf, ranking, recommendation, two_tower
 
 requires_anime = pytest.mark.skipif(
-    not full_data("anime", "interactions.csv"), reason="set ZOO_DATA_DIR for the full anime data"
+    not full_data("anime", "interactions.csv"), reason="the full anime data ($ZOO_DATA_DIR/anime/) not found"
 )
 
 
@@ -153,7 +153,7 @@ def sample():
     return anime.load_sample()
 
 
-@pytest.mark.parametrize("name", ["two_tower", "neumf"])
+@pytest.mark.parametrize("name", ["two_tower", "neumf", "mult_vae"])
 def test_shipped_recommender_on_the_sample_is_consistent_with_its_card(name, sample, recorded, backend_name):
     card = recorded(name, backend_name)
     measured = recommendation.evaluate(zoo.load(name), sample.train + sample.val, sample.test)
@@ -167,7 +167,7 @@ def test_shipped_recommender_on_the_sample_is_consistent_with_its_card(name, sam
 
 
 @requires_anime
-@pytest.mark.parametrize("name", ["two_tower", "neumf"])
+@pytest.mark.parametrize("name", ["two_tower", "neumf", "mult_vae"])
 def test_shipped_recommender_reproduces_its_card_on_the_full_test_split(name, recorded, backend_name):
     card = recorded(name, backend_name)
     result = zoo.task(name).evaluate(zoo.load(name))
@@ -228,7 +228,7 @@ def test_cli_refuses_bad_input_in_one_sentence(args, message):
 
 
 def test_evaluate_json_keys_on_the_sample(tmp_path):
-    assert cli.MODELS == ("popularity", "item_knn", "als", "two_tower", "neumf")
+    assert cli.MODELS == ("popularity", "item_knn", "als", "ease", "ials", "two_tower", "neumf", "mult_vae")
     done = run_cli("evaluate", "--sample", "--json", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -236,6 +236,9 @@ def test_evaluate_json_keys_on_the_sample(tmp_path):
         assert set(result[key]) == set(cli.MODELS)
     assert result["n_users"] > 250 and (tmp_path / "comparison.png").stat().st_size > 10_000
     assert result["ndcg@10"]["two_tower"] > result["ndcg@10"]["popularity"]
+    assert result["best_neural"] in ("two_tower", "neumf", "mult_vae")
+    assert set(result["pvalue_vs"]) == {"popularity", "item_knn", "als", "ease", "ials"}
+    assert all(0.0 <= p <= 1.0 for p in result["pvalue_vs"].values())
 
 
 def test_flywheel_and_coldstart_run_on_the_sample(tmp_path):
@@ -246,11 +249,13 @@ def test_flywheel_and_coldstart_run_on_the_sample(tmp_path):
     assert [row["round"] for row in table] == [0, 1, 2] and table[0]["interactions"] < table[-1][
         "interactions"
     ]
-    assert (tmp_path / "flywheel.png").stat().st_size > 10_000
+    assert (tmp_path / "flywheel.png").stat().st_size > 10_000 and "ease" in table[0]
     done = run_cli("coldstart", "--sample", "--epochs", "1", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert set(result["new_users"]["ndcg@10"]) == {"two_tower", "als", "item_knn", "popularity"}
+    assert set(result["new_users"]["ndcg@10"]) == {
+        "two_tower", "mult_vae", "ease", "ials", "als", "item_knn", "popularity"
+    }  # fmt: skip
     assert set(result["new_items"]["ndcg@10"]) == {"two_tower", "genre_profile", "random"}
 
 
@@ -262,3 +267,36 @@ def test_real_split_sizes_and_items():
     assert (parts.train.nnz, parts.val.nnz, parts.test.nnz) == (378_769, 39_698, 102_142)
     items = anime.load_items()
     assert items.names[0] == "D.N.Angel" and "Action" in items.genres[0] and items.kinds[0] == "TV"
+
+
+def test_ease_equals_its_closed_form_by_hand():
+    """B = I - P diag(1/diag(P)), P = (X'X + lambda I)^-1, diag(B) = 0 (Steck 2019, eq. 8)."""
+    x = csr([[0, 1], [1, 2], [0, 2], [0, 1, 2]], items=3)
+    lam = 0.5
+    gram = np.array(x.T @ x, dtype="float64") + lam * np.eye(3)
+    p = np.linalg.inv(gram)
+    expected = np.eye(3) - p / np.diag(p)
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(baselines.EASE(x, lam).weights, expected, atol=1e-6)
+    np.testing.assert_allclose(baselines.EASE(x, lam).score(x), x.toarray() @ expected, atol=1e-5)
+
+
+def test_ials_folds_in_a_history_like_its_own_users():
+    rng = np.random.default_rng(0)
+    rows = [sorted(rng.choice(range(0, 5) if u % 2 else range(5, 10), 3, replace=False)) for u in range(60)]
+    train = csr(rows, items=10)
+    model = baselines.IALS(train, factors=4, regularization=0.1, alpha=5.0, iterations=10)
+    fan = csr([[0, 1]], items=10)  # a new user with two items of the first taste
+    top = ranking.top_k(model.score(fan), fan, k=3)[0]
+    assert set(top) <= {2, 3, 4}
+
+
+def test_mult_vae_never_ranks_a_known_item_and_reads_a_new_user():
+    model = zoo.load("mult_vae")
+    parts = anime.load_sample()
+    users = np.flatnonzero(np.diff(parts.train.indptr) > 0)[:20]
+    top = recommendation.top_items(model, parts.train, users, k=50)
+    for user, items in zip(users, top, strict=True):
+        assert not set(items) & set(parts.train[user].indices)
+    new_user = sparse.csr_matrix(parts.train[users[0]].toarray())  # a history it never saw as a user id
+    np.testing.assert_allclose(model.score(new_user), model.score(parts.train[users[:1]]), atol=1e-5)

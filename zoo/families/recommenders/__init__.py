@@ -1,5 +1,6 @@
-"""The recommenders on the anime completed lists: two_tower (retrieval from liked items) and neumf
-(Neural Collaborative Filtering), their shared training and full-ranking evaluation
+"""The recommenders on the anime completed lists: mult_vae (a variational autoencoder over the
+whole history), two_tower (retrieval from liked items) and neumf (Neural Collaborative Filtering),
+their shared training and full-ranking evaluation
 (recommendation.py), top-k metrics (ranking.py) and their task (task.py). Registration only."""
 
 from zoo.core.registry import ModelSpec, register
@@ -57,5 +58,34 @@ register(
         output="logit that the user has the item; rank a user's unseen items by it",
         license=LICENSE,
         references=("He et al. 2017, Neural Collaborative Filtering",),
+    )
+)
+
+register(
+    ModelSpec(
+        name="mult_vae",
+        task=Recommender,
+        module="zoo.families.recommenders.mult_vae",
+        dataset="anime",
+        description="Mult-VAE: the whole history -> a Gaussian latent -> a softmax over all 7,390 items.",
+        config={
+            "items": 7390,
+            "hidden": 600,
+            "latent": 200,
+            "dropout": 0.5,
+            "beta_max": 0.2,
+            "anneal_steps": 3000,  # the recipe's 60 epochs of 50 batches: beta reaches beta_max at the end
+            "seed": 0,
+        },
+        input={
+            "history": "the user's known items: a multi-hot over the 7,390 anime ids (0-based)",
+            "note": "use model.score(history_rows) or `python -m applications.recommendation recommend`",
+        },
+        output="a logit per item (its softmax: the multinomial over items); recommend the best unseen items",
+        license=LICENSE,
+        references=(
+            "Liang, Krishnan, Hoffman, Jebara 2018, Variational Autoencoders for Collaborative Filtering",
+            "Steck 2019, Embarrassingly Shallow Autoencoders for Sparse Data (EASE, the baseline)",
+        ),
     )
 )

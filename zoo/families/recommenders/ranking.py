@@ -21,6 +21,20 @@ def top_k(scores: np.ndarray, seen: sparse.csr_matrix, k: int) -> np.ndarray:
     return np.take_along_axis(top, order, axis=1)
 
 
+def per_user_ndcg(top: np.ndarray, truth: sparse.csr_matrix) -> np.ndarray:
+    """NDCG@k of every user with held-out items, in user order (the input of a paired test)."""
+    k = top.shape[1]
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    users = np.flatnonzero(np.diff(truth.indptr) > 0)
+    scores = np.empty(len(users))
+    for i, user in enumerate(users):
+        relevant = truth.indices[truth.indptr[user] : truth.indptr[user + 1]]
+        scores[i] = (np.isin(top[user], relevant) * discounts).sum() / discounts[
+            : min(k, len(relevant))
+        ].sum()
+    return scores
+
+
 def ranking_metrics(top: np.ndarray, truth: sparse.csr_matrix, popularity: np.ndarray) -> dict:
     """Mean recall/NDCG/HR over users with held-out items, coverage and popularity of the lists."""
     k = top.shape[1]

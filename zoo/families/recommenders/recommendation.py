@@ -34,12 +34,16 @@ def top_items(
     return np.concatenate(lists) if lists else np.zeros((0, k), "int64")
 
 
-def evaluate(model, train: sparse.csr_matrix, truth: sparse.csr_matrix, k: int = K) -> dict:
-    """Recall/NDCG/HR@k, coverage and popularity over every user with held-out items in `truth`."""
+def evaluate(model, train: sparse.csr_matrix, truth: sparse.csr_matrix, k: int = K, per_user: bool = False):
+    """Recall/NDCG/HR@k, coverage and popularity over every user with held-out items in `truth`;
+    with `per_user`, also each of those users' NDCG@k (under "per_user_ndcg", for paired tests)."""
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     top = np.zeros((train.shape[0], k), "int64")
     top[users] = top_items(model, train, users, k)
-    return ranking.ranking_metrics(top, truth, np.asarray(train.sum(axis=0)).ravel())
+    metrics = ranking.ranking_metrics(top, truth, np.asarray(train.sum(axis=0)).ravel())
+    if per_user:
+        metrics["per_user_ndcg"] = ranking.per_user_ndcg(top, truth)
+    return metrics
 
 
 def score_split(
