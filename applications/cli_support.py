@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import sys
 
-from zoo.core import errors
+from zoo.core import backend, errors
 from zoo.core.flags import ArgumentParser, UsageError
 
 __all__ = ["ArgumentParser", "log_for", "main", "run_command"]
 
 
 def main(prog: str, parser: ArgumentParser, commands: dict, argv) -> int:
-    """Parse `argv` and run its sub-command; any mistake is one sentence on stderr and exit 2."""
+    """Parse `argv` and run its sub-command; any mistake is one sentence on stderr and exit 2.
+    From the shell (argv None), the frameworks' native log lines are kept off the terminal."""
+    if argv is None:
+        backend.keep_native_logs_off_the_terminal()
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:

@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from_shell = argv is None
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
@@ -184,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["ZOO_VERBOSE"] = "1"
         backend.select(args.backend)
         if args.command not in LIGHT_COMMANDS:
+            if from_shell:  # in-process callers (tests, notebooks) keep their own stderr
+                backend.keep_native_logs_off_the_terminal()
             backend.start()
         return _COMMANDS[args.command](args) or 0
     except UsageError as exc:

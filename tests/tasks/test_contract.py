@@ -102,3 +102,22 @@ def test_a_model_command_is_quiet_on_stderr(backend_name):
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert json.loads(done.stdout)["metrics"]["accuracy"] > 0.9
+
+
+def test_training_from_the_shell_shows_progress_but_no_framework_lines(
+    backend_name, tiny_mnist_dir, tmp_path
+):
+    """tf.data and Keras's seeding print native lines mid-run; only Keras's own progress may show."""
+    done = subprocess.run(
+        [sys.executable, "-m", "zoo", "--backend", backend_name, "train", "mnist_mlp", "--epochs", "1",
+         "--data-dir", str(tiny_mnist_dir), "--out", str(tmp_path / "run"), "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    native = [
+        line
+        for line in done.stderr.splitlines()
+        if line.startswith(("I0000", "W0000", "E0000", "WARNING: All"))
+    ]
+    assert native == [] and "loss" in done.stderr
+    assert json.loads(done.stdout)["epochs"] == 1

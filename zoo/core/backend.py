@@ -53,6 +53,26 @@ def select(name: str | None) -> str:
 
 
 _started = False
+_native_sink = None
+
+
+def keep_native_logs_off_the_terminal() -> None:
+    """For a whole command: point file descriptor 2 at a temporary file and give Python's sys.stderr
+    its own handle on the terminal.
+
+    TensorFlow, XLA and absl log from C++ straight to descriptor 2 (absl before its InitializeLog
+    ignores TF_CPP_MIN_LOG_LEVEL), at import and later too (tf.data's first use prints an
+    "I0000 ... Memory patch applied" line mid-training). Python's own output (progress, warnings,
+    errors, tracebacks) still reaches the terminal; ZOO_VERBOSE=1 (`zoo --verbose`) leaves all as is.
+    """
+    global _native_sink
+    if os.environ.get("ZOO_VERBOSE") or _native_sink is not None:
+        return
+    sys.stderr.flush()
+    terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")
+    _native_sink = tempfile.TemporaryFile()
+    os.dup2(_native_sink.fileno(), 2)
+    sys.stderr = terminal
 
 
 @contextlib.contextmanager
