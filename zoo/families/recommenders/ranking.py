@@ -21,22 +21,11 @@ def top_k(scores: np.ndarray, seen: sparse.csr_matrix, k: int) -> np.ndarray:
     return np.take_along_axis(top, order, axis=1)
 
 
-def per_user_ndcg(top: np.ndarray, truth: sparse.csr_matrix) -> np.ndarray:
-    """NDCG@k of every user with held-out items, in user order (the input of a paired test)."""
-    k = top.shape[1]
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    users = np.flatnonzero(np.diff(truth.indptr) > 0)
-    scores = np.empty(len(users))
-    for i, user in enumerate(users):
-        relevant = truth.indices[truth.indptr[user] : truth.indptr[user + 1]]
-        scores[i] = (np.isin(top[user], relevant) * discounts).sum() / discounts[
-            : min(k, len(relevant))
-        ].sum()
-    return scores
-
-
-def ranking_metrics(top: np.ndarray, truth: sparse.csr_matrix, popularity: np.ndarray) -> dict:
-    """Mean recall/NDCG/HR over users with held-out items, coverage and popularity of the lists."""
+def ranking_metrics(
+    top: np.ndarray, truth: sparse.csr_matrix, popularity: np.ndarray, per_user: bool = False
+) -> dict:
+    """Mean recall/NDCG/HR over users with held-out items, coverage and popularity of the lists;
+    with `per_user`, also each of those users' NDCG (under "per_user_ndcg", for paired tests)."""
     k = top.shape[1]
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
@@ -48,6 +37,7 @@ def ranking_metrics(top: np.ndarray, truth: sparse.csr_matrix, popularity: np.nd
         ndcg.append((hits * discounts).sum() / discounts[: min(k, len(relevant))].sum())
         hit.append(hits.any())
     listed = top[users]
+    extra = {"per_user_ndcg": np.asarray(ndcg)} if per_user else {}
     return {
         f"recall@{k}": float(np.mean(recall)),
         f"ndcg@{k}": float(np.mean(ndcg)),
@@ -55,4 +45,5 @@ def ranking_metrics(top: np.ndarray, truth: sparse.csr_matrix, popularity: np.nd
         "coverage": float(len(np.unique(listed)) / truth.shape[1]),
         "popularity": float(popularity[listed].mean()),
         "n_users": int(len(users)),
+        **extra,
     }

@@ -40,10 +40,7 @@ def evaluate(model, train: sparse.csr_matrix, truth: sparse.csr_matrix, k: int =
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     top = np.zeros((train.shape[0], k), "int64")
     top[users] = top_items(model, train, users, k)
-    metrics = ranking.ranking_metrics(top, truth, np.asarray(train.sum(axis=0)).ravel())
-    if per_user:
-        metrics["per_user_ndcg"] = ranking.per_user_ndcg(top, truth)
-    return metrics
+    return ranking.ranking_metrics(top, truth, np.asarray(train.sum(axis=0)).ravel(), per_user)
 
 
 def score_split(
