@@ -22,12 +22,19 @@ class DownloadError(ValueError):
     """A file that could not be fetched whole and verified (one sentence for the user)."""
 
 
-def download(url: str, target: str | os.PathLike, sha256: str, size: int | None = None, retries: int = 3,
-             timeout: float = 30.0, progress: bool = True) -> Path:  # fmt: skip
-    """Fetch `url` to `target`, verified against `sha256` (and `size`); returns the target path.
+def download(
+    url: str,
+    target: str | os.PathLike,
+    expected_sha256: str,
+    size: int | None = None,
+    retries: int = 3,
+    timeout: float = 30.0,
+    progress: bool = True,
+) -> Path:
+    """Fetch `url` to `target`, verified against `expected_sha256` (and `size`); returns the target path.
 
     Example:
-        >>> download("https://example.org/mnist_mlp.weights.h5", "cache/mnist_mlp.weights.h5", sha256=...)
+        >>> download("https://example.org/x.weights.h5", "cache/x.weights.h5", expected_sha256=...)
     """
     target = Path(target)
     try:
@@ -46,11 +53,11 @@ def download(url: str, target: str | os.PathLike, sha256: str, size: int | None 
                 break  # it is not there: retrying will not help
             time.sleep(min(2.0, 0.2 * attempt))
             continue
-        found = _sha256(partial)
-        if found == sha256 and (size is None or partial.stat().st_size == size):
+        found = sha256(partial)
+        if found == expected_sha256 and (size is None or partial.stat().st_size == size):
             os.replace(partial, target)
             return target
-        problem = f"the file received has sha256 {found[:16]}..., expected {sha256[:16]}..."
+        problem = f"the file received has sha256 {found[:16]}..., expected {expected_sha256[:16]}..."
         partial.unlink(missing_ok=True)  # corrupt: the next try starts from zero
     partial.unlink(missing_ok=True)
     raise DownloadError(f"could not download {url} ({problem}).")
@@ -88,7 +95,8 @@ def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: str | os.PathLike) -> str:
+    """The file's sha256, hex, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(CHUNK), b""):

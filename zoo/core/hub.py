@@ -19,6 +19,7 @@ from pathlib import Path
 import h5py
 
 from zoo.core.atomic import atomic_path, atomic_write_json
+from zoo.core.fetch import DownloadError, download, sha256
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the package's (a checkout: all files)
 MANIFEST = WEIGHTS_DIR / "manifest.json"
@@ -43,14 +44,6 @@ def entry(name: str) -> dict:
             f"model {name!r} has no pretrained weights in {MANIFEST}; train it with `zoo train {name}`."
         )
     return found
-
-
-def sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_arrays(path: Path) -> tuple[dict, dict]:
@@ -192,8 +185,6 @@ def locate(name: str) -> tuple[str, Path] | None:
 def resolve(name: str) -> Path:
     """The model's weights file: an explicit mirror ($ZOO_WEIGHTS_DIR), the package, the user cache,
     or else a verified download into the cache from $ZOO_WEIGHTS_URL (a base URL) or the manifest's url."""
-    from zoo.core import fetch
-
     found = locate(name)
     if found is not None:
         return found[1]
@@ -208,8 +199,8 @@ def resolve(name: str) -> Path:
             "that has it."
         )
     try:
-        return fetch.download(url, cache_dir() / record["file"], record["sha256"], record["bytes"])
-    except fetch.DownloadError as exc:
+        return download(url, cache_dir() / record["file"], record["sha256"], record["bytes"])
+    except DownloadError as exc:
         raise WeightsError(
             f"the weights of {name} ({record['file']}, {size}) are not here and {exc} "
             f"Put the file in {cache_dir()}."
