@@ -287,9 +287,6 @@ class Run:
         self._created = [d for d in (self.dir, self.checkpoint_dir) if not d.exists()]
         try:
             self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.dir / f".write-test-{os.getpid()}"
-            probe.write_bytes(b"")
-            probe.unlink()
         except OSError as exc:
             raise ValueError(f"cannot write to the run folder {self.dir} ({exc.strerror}).") from None
         try:
