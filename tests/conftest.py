@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +62,22 @@ def recorded():
         return hub.entry(name)["metrics"][backend_name]["metrics"]
 
     return get
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height and holds no pixels: what a decompression bomb looks like."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    )
+
+
+def npy_header(shape, descr: str = "|u1") -> bytes:
+    """The magic and header of an .npy claiming `shape` and `descr`, with no data after it."""
+    text = repr({"descr": descr, "fortran_order": False, "shape": shape})
+    text += " " * (63 - (10 + len(text)) % 64) + "\n"
+    return np.lib.format.magic(1, 0) + struct.pack("<H", len(text)) + text.encode()

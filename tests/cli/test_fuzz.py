@@ -13,12 +13,11 @@ import argparse
 import json
 import math
 import shutil
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import npy_header, png_header
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -35,20 +34,6 @@ BAD_WHOLE = ["0", "-1", "nan", "abc", "1.5", "99999999999999999999999"]
 BAD_REAL = ["nan", "inf", "-inf", "abc", "-1"]
 
 
-def _png_header(width: int, height: int) -> bytes:
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
-
-
-def _npy_header(shape, descr="|u1") -> bytes:
-    text = repr({"descr": descr, "fortran_order": False, "shape": shape})
-    text += " " * (63 - (10 + len(text)) % 64) + "\n"
-    return np.lib.format.magic(1, 0) + struct.pack("<H", len(text)) + text.encode()
-
-
 def make_corpus(folder: Path) -> dict[str, Path]:
     """Every bad input file, by name."""
     x, _ = zoo.datasets.load_sample("mnist")
@@ -58,13 +43,13 @@ def make_corpus(folder: Path) -> dict[str, Path]:
         "empty.png": b"",
         "garbage.png": np.random.default_rng(0).integers(0, 256, 2000, dtype="uint8").tobytes(),
         "truncated.png": good_png.read_bytes()[:60],
-        "huge.png": _png_header(30_000, 30_000),
+        "huge.png": png_header(30_000, 30_000),
         "text.png": b"hello, I am not an image\n",
         "empty.npy": b"",
-        "absurd.npy": _npy_header((10**9, 28, 28)),
-        "truncated.npy": _npy_header((4, 28, 28)) + b"\0" * 100,
-        "negative-shape.npy": _npy_header((-3, 28, 28)),
-        "bad-descr.npy": _npy_header((2, 28, 28), descr="<zz"),
+        "absurd.npy": npy_header((10**9, 28, 28)),
+        "truncated.npy": npy_header((4, 28, 28)) + b"\0" * 100,
+        "negative-shape.npy": npy_header((-3, 28, 28)),
+        "bad-descr.npy": npy_header((2, 28, 28), descr="<zz"),
         "no-magic.npy": b"\x93NUMPX" + b"\0" * 64,
     }
     paths = {}

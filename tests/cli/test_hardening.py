@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import struct
-import zlib
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from conftest import npy_header, png_header
 from PIL import Image
 
 import zoo
@@ -36,18 +35,6 @@ def refused(capsys, *argv, needle: str, main=cli.main):
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert needle in err, err
     return err
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height (no pixel data): what a decompression bomb looks like."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
-    )
 
 
 # 1. The documented agent evaluation.
@@ -161,10 +148,10 @@ def test_5_16_a_huge_image_is_refused_before_decoding(tmp_path, capsys):
     [
         (lambda p: p.write_bytes(b""), "not a readable .npy"),
         (
-            lambda p: p.write_bytes(np.lib.format.magic(1, 0) + _header((100_000_000, 28, 28))),
+            lambda p: p.write_bytes(npy_header((100_000_000, 28, 28))),
             "claims an array",
         ),
-        (lambda p: p.write_bytes(np.lib.format.magic(1, 0) + _header((5, 28, 28))), "truncated"),
+        (lambda p: p.write_bytes(npy_header((5, 28, 28))), "truncated"),
         (lambda p: np.save(p, np.zeros((0, 28, 28), "uint8")), "empty array"),
         (lambda p: np.save(p, np.array([{"a": 1}]), allow_pickle=True), "pickle"),
     ],
@@ -174,12 +161,6 @@ def test_5_10_bad_npy_files(tmp_path, capsys, make, needle):
     path = tmp_path / "x.npy"
     make(path)
     refused(capsys, "predict", "mnist_mlp", str(path), needle=needle)
-
-
-def _header(shape) -> bytes:
-    text = repr({"descr": "|u1", "fortran_order": False, "shape": shape})
-    padded = text + " " * (63 - (10 + len(text)) % 64) + "\n"
-    return struct.pack("<H", len(padded)) + padded.encode()
 
 
 def test_5_damaged_weights_metadata_and_a_renamed_file(tmp_path, capsys):
