@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import zoo.families  # noqa: F401  (registers every model family)
-from zoo.core import hub, registry
+from zoo.core import hub, model_dir, registry
 
 
 def list_models(pattern: str = "*") -> list[str]:
@@ -22,17 +22,18 @@ def list_models(pattern: str = "*") -> list[str]:
 
 
 def load(name: str, weights: str | os.PathLike | None = "pretrained"):
-    """Build a registered model; load the shipped weights (sha256-checked) or a given file.
+    """Build a registered model or a model directory; load its weights (sha256-checked) or a given file.
 
     Args:
-        name: a name from `list_models()`.
+        name: a name from `list_models()`, or a model directory (`zoo finetune ... --out DIR`).
         weights: "pretrained" (default), a path to a .weights.h5 file, or None for random init.
 
     Example:
         >>> model = zoo.load("mnist_mlp")
         >>> logits = model.predict(x_test)   # raw uint8 images, (N, 28, 28)
+        >>> mine = zoo.load("runs/my_classifier")
     """
-    return registry.get(name).load(weights)
+    return model_dir.resolve(name).load(weights)
 
 
 def task(name: str):
@@ -42,7 +43,7 @@ def task(name: str):
         >>> task = zoo.task("mnist_cnn")
         >>> task.evaluate(zoo.load("mnist_cnn"), sample=True)["metrics"]["accuracy"]
     """
-    return registry.get(name).tasks()
+    return model_dir.resolve(name).tasks()
 
 
 def train(name: str, **options) -> dict:
@@ -95,6 +96,8 @@ def card(name: str) -> dict:
     Example:
         >>> zoo.card("mnist_mlp")["metrics"]["jax"]["metrics"]["accuracy"]
     """
+    if name not in registry.names() and model_dir.is_model_dir(name):
+        return model_dir.card(name)
     spec = registry.get(name)
     record = hub.manifest().get(name, {})
     return {

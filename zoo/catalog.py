@@ -103,6 +103,9 @@ def card_text(card: dict) -> str:
                 f"accuracy {before['metrics']['accuracy']:.4f} -> {after['metrics']['accuracy']:.4f} "
                 f"({q['split']}, n={q['n']})"
             )
+    if card.get("base"):  # a model directory
+        lines.append(f"{'base':<10} {card['base']['model']} (sha256 {str(card['base']['sha256'])[:16]}...)")
+        lines += [f"{'data':<10} {k}: {v}" for k, v in card["data"].items()]
     recipe = card["recipe"]
     lines.append("recipe")
     lines += [f"  {k}: {v}" for k, v in recipe.items() if v is not None]

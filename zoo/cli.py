@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
     p.add_argument("--tta", action="store_true", help="image classifiers: average over left-right flips")
     p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
+    p.add_argument(
+        "--data", help="your labeled data instead (classifiers: a folder of class subfolders or an .npz)"
+    )
     p.add_argument("--weights", help="a .weights.h5 file instead of the pretrained weights")
     p.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # maintainers
     p.add_argument("--json", action="store_true")
@@ -100,6 +103,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=whole(0, 2**32 - 1), help="random seed (0-4294967295; default: the recipe's)"
     )
     p.add_argument("--data-dir")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("finetune", help="train a pretrained model on your own data (docs/FINETUNING.md)")
+    p.add_argument("name", help="a zoo model or a model directory to start from")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="image classifiers: a folder with one subfolder per class, or an .npz with x and y",
+    )
+    p.add_argument("--out", required=True, help="the folder the fine-tuned model is written to")
+    p.add_argument(
+        "--epochs",
+        type=whole(1, 10_000),
+        help="epochs in all, frozen ones included (default: about 400 steps, 10 to 200 epochs)",
+    )
+    p.add_argument("--batch-size", type=whole(1, 1_000_000), help="examples per batch (default 32)")
+    p.add_argument("--lr", type=number(0, 1, low_open=True), default=1e-3, help="the head's learning rate")
+    p.add_argument(
+        "--val-split",
+        type=number(0, 1, low_open=True, high_open=True),
+        default=0.2,
+        help="share of each class held out for validation (default 0.2; a val/ folder beside train/ wins)",
+    )
+    p.add_argument(
+        "--freeze-epochs", type=whole(0, 10_000), help="epochs that train only the head (default: a quarter)"
+    )
+    p.add_argument("--seed", type=whole(0, 2**32 - 1), help="split and shuffling seed (default 0)")
+    p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
+    p.add_argument("--force", action="store_true", help="replace a model already in --out")
+    p.add_argument(
+        "--skip-bad", action="store_true", help="leave unreadable files out (counted) instead of stopping"
+    )
+    p.add_argument(
+        "--from-scratch", action="store_true", help="random initial weights (a baseline for transfer)"
+    )
+    p.add_argument("--target", help="regression: the CSV column to predict")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("play", help="run a pretrained agent for greedy episodes")
@@ -228,9 +267,9 @@ def _cmd_info(args) -> int:
 
 def _spec_offering(name: str, ability: str, command: str):
     """The spec of NAME, or NotSupported naming what it does instead and which models offer `ability`."""
-    from zoo.core import registry
+    from zoo.core import model_dir, registry
 
-    spec = registry.get(name)
+    spec = model_dir.resolve(name)
     if ability not in spec.task.abilities:
         others = ", ".join(registry.with_ability(ability))
         hint = spec.tasks().hint.format(name=name)
@@ -262,9 +301,9 @@ def _cmd_predict(args) -> int:
 
 
 def _cmd_eval(args) -> int:
-    from zoo.core import hub, registry
+    from zoo.core import hub, model_dir
 
-    spec = registry.get(args.name)
+    spec = model_dir.resolve(args.name)
     result = spec.tasks().evaluate(
         spec.load(args.weights or "pretrained"),
         split=args.split,
@@ -272,9 +311,10 @@ def _cmd_eval(args) -> int:
         data_dir=args.data_dir,
         sample=args.sample,
         tta=args.tta,
+        data=args.data,
     )
     if args.record:
-        if args.weights or args.limit or args.sample:
+        if args.weights or args.limit or args.sample or args.data or spec.weights_file:
             raise ValueError("--record stores full-split metrics of the shipped weights only.")
         hub.record_metrics(args.name, result["backend"], result)
     if args.json:
@@ -315,6 +355,45 @@ def _cmd_train(args) -> int:
         measured = result.get("test") or {"split": "holdout", "metrics": result.get("holdout")}
         print(f"trained {args.name} in {result['wall_time_s']} s; weights: {result['weights']}")
         print(f"{measured['split']}: {measured['metrics']}")
+    return 0
+
+
+def _cmd_finetune(args) -> int:
+    from zoo.core.finetuning import FinetuneOptions
+
+    spec = _spec_offering(args.name, "finetune", "finetune")
+    options = FinetuneOptions(
+        out_dir=args.out,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        val_split=args.val_split,
+        freeze_epochs=args.freeze_epochs,
+        seed=args.seed,
+        resume=args.resume,
+        force=args.force,
+        skip_bad=args.skip_bad,
+        from_scratch=args.from_scratch,
+        target=args.target,
+        verbose="auto" if sys.stderr.isatty() else 2,
+        command=_command_line(args),
+    )
+    with contextlib.redirect_stdout(sys.stderr):  # progress on stderr; stdout holds the result
+        result = spec.tasks().finetune(args.data, options)
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+        return 0
+    shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
+    print(
+        f"fine-tuned {args.name} on {result['n_train']} examples in {result['wall_time_s']} s; "
+        f"the model is in {result['out']}"
+    )
+    print(f"validation ({result['n_val']} examples, best epoch {result['best_epoch']}): {shown}")
+    if result.get("base_metrics"):
+        print("base model on the same validation data: "
+              + ", ".join(f"{k} {v:.4f}" for k, v in result["base_metrics"].items()))  # fmt: skip
+    if result.get("skipped"):
+        print(f"skipped {result['skipped']} unreadable files")
     return 0
 
 
@@ -451,6 +530,7 @@ _COMMANDS = {
     "eval": _cmd_eval,
     "generate": _cmd_generate,
     "train": _cmd_train,
+    "finetune": _cmd_finetune,
     "play": _cmd_play,
     "export": _cmd_export,
     "quantize": _cmd_quantize,

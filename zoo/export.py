@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from zoo import datasets
-from zoo.core import backend, registry
+from zoo.core import backend, model_dir, registry
 from zoo.core.outputs import check_folder
 
 # zoo's format name -> (Keras's format name, the backends whose export Keras supports here).
@@ -33,13 +33,13 @@ def example_inputs(spec, n: int = 32) -> np.ndarray:
     try:
         x, _ = datasets.load_sample(spec.dataset)
         x = x[:n]
-    except FileNotFoundError:  # agents and tabular models ship no sample
+    except (FileNotFoundError, KeyError):  # agents, tabular models and users' data ship no sample
         x = np.random.default_rng(0).standard_normal((n, *spec.input["shape"]))
     return x.astype("float32").reshape((len(x), *spec.input["shape"]))
 
 
 def _check_exportable(name: str, fmt: str):
-    spec = registry.get(name)
+    spec = model_dir.resolve(name)
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}.")
     if "export" not in spec.task.abilities:
@@ -67,6 +67,7 @@ def run_artifact(path: Path, fmt: str, x: np.ndarray) -> np.ndarray:
 def export(name: str, fmt: str, out_dir: str | os.PathLike, weights: str = "pretrained") -> dict:
     """Export NAME's model to OUT_DIR/NAME (SavedModel folder) or OUT_DIR/NAME.onnx, verified."""
     spec = _check_exportable(name, fmt)
+    name = spec.name  # a model directory's model name, not its path
     check_folder(out_dir)
     model = spec.load(weights)
     x = example_inputs(spec)

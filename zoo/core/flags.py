@@ -40,8 +40,10 @@ def whole(low: int = 1, high: int | None = None):
     return parse
 
 
-def number(low: float | None = None, high: float | None = None, *, low_open: bool = False):
-    """An argparse type: a finite float in [low, high] (or (low, high] with low_open)."""
+def number(
+    low: float | None = None, high: float | None = None, *, low_open: bool = False, high_open: bool = False
+):
+    """An argparse type: a finite float in [low, high]; low_open / high_open leave an end out."""
 
     def parse(text: str) -> float:
         try:
@@ -50,10 +52,10 @@ def number(low: float | None = None, high: float | None = None, *, low_open: boo
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
         bad = not math.isfinite(value)
         bad = bad or (low is not None and (value <= low if low_open else value < low))
-        bad = bad or (high is not None and value > high)
+        bad = bad or (high is not None and (value >= high if high_open else value > high))
         if bad:
             lower = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
-            upper = "" if high is None else f"<= {high:g}"
+            upper = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
             accepted = " and ".join(part for part in (lower, upper) if part) or "finite"
             raise argparse.ArgumentTypeError(f"{text} is not accepted (a finite number {accepted})")
         return value

@@ -34,17 +34,21 @@ def _read_one(path: Path, spec, invert, resize) -> np.ndarray:
         raise InputError(f"file {path} does not exist.")
     if not path.is_file():
         raise InputError(f"{path} is not a file.")
-    is_image_model = "color" in spec.input
     if path.suffix.lower() == ".npy":
         array = _read_npy(path)
-    elif is_image_model:
+    elif "color" in spec.input:
         array = _read_image(path, spec, resize)
     else:
         raise InputError(f"{path} is not a .npy file; {spec.name} takes .npy arrays of features.")
-    shape = tuple(spec.input["shape"])
-    array = _batch_of(array, shape, path, spec.name)
-    if is_image_model:
-        _check_pixels(array, path)
+    return as_model_input(array, spec, path, invert)
+
+
+def as_model_input(array: np.ndarray, spec, where, invert: bool | None = None) -> np.ndarray:
+    """An array of one example or a batch (from a file named `where`) -> the batch `spec`'s model reads:
+    shape checked, pixels checked, polarity fixed where the card fixes one."""
+    array = _batch_of(array, tuple(spec.input["shape"]), where, spec.name)
+    if "color" in spec.input:
+        _check_pixels(array, where)
         if "polarity" in spec.input:  # only where the card fixes one (MNIST: white on black)
             array = _fix_polarity(array, invert)
         elif invert:
@@ -58,14 +62,19 @@ def _read_npy(path: Path) -> np.ndarray:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"{path} is not a readable .npy array ({exc}).") from None
+    return check_values(array, path)
+
+
+def check_values(array: np.ndarray, where) -> np.ndarray:
+    """A non-empty array of finite real numbers, or InputError naming `where`."""
     if array.size == 0:
         raise InputError(
-            f"{path} holds an empty array of shape {array.shape}; expected at least one example."
+            f"{where} holds an empty array of shape {array.shape}; expected at least one example."
         )
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
-        raise InputError(f"{path} holds {array.dtype} values; expected real numbers.")
+        raise InputError(f"{where} holds {array.dtype} values; expected real numbers.")
     if not np.all(np.isfinite(array)):
-        raise InputError(f"{path} contains NaN or infinite values; expected finite numbers.")
+        raise InputError(f"{where} contains NaN or infinite values; expected finite numbers.")
     return array
 
 
@@ -149,6 +158,28 @@ def _read_image(path: Path, spec, resize: bool) -> np.ndarray:
         raise
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt pixel data
         raise InputError(f"{path} is a damaged image file ({exc}).") from None
+
+
+def convert_images(images: np.ndarray, spec) -> np.ndarray:
+    """A batch of 0-255 images of another size or colour (N, H, W[, 1 or 3]) -> the model's size and
+    colour, as image files are converted (PIL: grayscale <-> RGB, Lanczos resize)."""
+    from PIL import Image
+
+    height, width, channels = (*spec.input["shape"], 1)[:3]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (1, 3)):
+        return images  # not a batch of images: the shape check names what is expected
+    if images.shape[1:3] == (height, width) and (images.shape[-1] if images.ndim == 4 else 1) == channels:
+        return images
+    _check_pixels(images, "the images")
+    pixels = np.round(images).astype("uint8")
+    converted = []
+    for image in pixels:
+        picture = Image.fromarray(image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image)
+        picture = picture.convert("RGB" if channels == 3 else "L").resize(
+            (width, height), Image.Resampling.LANCZOS
+        )
+        converted.append(np.asarray(picture, dtype="uint8"))
+    return np.stack(converted)
 
 
 def _batch_of(array: np.ndarray, shape: tuple, path: Path, name: str) -> np.ndarray:

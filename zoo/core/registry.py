@@ -65,6 +65,8 @@ class ModelSpec:
         options: task options (e.g. `positive_label`, `flip_tta`).
         recipe_name: the module attribute holding the recipe (default `RECIPE`).
         compile_options: extra keras compile() options for training, per backend name.
+        weights_file, weights_sha256: set for a model directory (`zoo finetune`), whose weights are
+            its own file rather than the hub's.
     """
 
     name: str
@@ -81,6 +83,8 @@ class ModelSpec:
     compile_options: dict = field(default_factory=dict)
     license: str = "Apache-2.0 (code and weights)"
     references: tuple[str, ...] = ()
+    weights_file: str | None = None  # a model directory's own weights (zoo.core.model_dir), else the hub's
+    weights_sha256: str | None = None
 
     @property
     def kind(self) -> str:
@@ -111,7 +115,9 @@ class ModelSpec:
         from zoo.core import hub
 
         model = self.build()
-        if weights == "pretrained":
+        if weights == "pretrained" and self.weights_file is not None:
+            hub.load_weights(model, self.weights_file, self.weights_sha256, name=self.name)
+        elif weights == "pretrained":
             hub.load_weights(model, hub.resolve(self.name), hub.entry(self.name)["sha256"], name=self.name)
         elif weights is not None:
             hub.load_weights(model, weights, name=self.name)

@@ -163,6 +163,7 @@ def fit_resumable(
     epochs: int,
     out_dir: Path,
     state: dict | None,
+    restore: bool = True,
     validation_data=None,
     epoch_metrics: list | None = None,
     callbacks: list | None = None,
@@ -171,6 +172,7 @@ def fit_resumable(
 ) -> dict:
     """model.fit for `epochs`, continuing after the epoch in `state` (a Run's committed state) and
     checkpointing every epoch; `data.epoch` is set so a resumed run sees the same batches.
+    restore=False continues the count without loading the checkpoint (the model already holds it).
     epoch_metrics: callbacks that add to an epoch's logs, run before the checkpoint records them;
     callbacks: run after it. Returns the history of all sessions of the run."""
     checkpoint_dir = Path(out_dir) / "checkpoint"
@@ -178,9 +180,10 @@ def fit_resumable(
     initial_epoch, global_rng = 0, None
     if state is not None:
         initial_epoch, history = state["epoch"], state["history"]
-        global_rng = restore_checkpoint(model, checkpoint_dir, initial_epoch, name)
         data.epoch = initial_epoch
-        print(f"resuming {model.name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
+        if restore:
+            global_rng = restore_checkpoint(model, checkpoint_dir, initial_epoch, name)
+            print(f"resuming {model.name} from {checkpoint_dir} after epoch {initial_epoch}", file=sys.stderr)
     if initial_epoch < epochs:
         model.fit(
             data,
@@ -210,6 +213,7 @@ class TrainOptions:
         steps: environment steps (agents) or optimizer steps per epoch (language models).
         out_dir: run directory (default runs/<name>).
         resume: continue after the last finished epoch in out_dir.
+        force: start again in an out_dir that holds a checkpoint (it is removed).
         limit: train on the first `limit` training examples only (quick runs and tests).
         holdout: keep the last `holdout` training examples out of training and measure on them.
         data_dir: folder with the dataset (default: the lookup order of zoo.datasets).
@@ -223,6 +227,7 @@ class TrainOptions:
     steps: int | None = None
     out_dir: str | Path | None = None
     resume: bool = False
+    force: bool = False
     limit: int | None = None
     holdout: int = 0
     data_dir: str | Path | None = None
@@ -240,6 +245,8 @@ class TrainOptions:
             raise ValueError(f"--seed must be a whole number >= 0, got {self.seed}.")
         if not isinstance(self.holdout, int) or self.holdout < 0:
             raise ValueError(f"--holdout must be a whole number >= 0, got {self.holdout}.")
+        if self.force and self.resume:
+            raise ValueError("--force starts again and --resume continues; give one of them.")
         if self.distribute not in (None, "data_parallel"):
             raise ValueError(f"unknown --distribute {self.distribute!r}; the one strategy is data_parallel.")
         object.__setattr__(self, "callbacks", tuple(self.callbacks or ()))
@@ -295,13 +302,16 @@ class Run:
             self._created = []
             raise
         self._remove_stale_temporaries()
+        if self.options.force:
+            for old in self.checkpoint_dir.iterdir():
+                old.unlink()
         self.state = last_checkpoint(self.checkpoint_dir)
         if self.state is not None and not self.options.resume:
             self._unlock()
             self._created = []
             raise FileExistsError(
                 f"{self.dir} already holds a checkpoint; "
-                "pass --resume to continue it or choose another --out."
+                "pass --resume to continue it, --force to start again, or choose another --out."
             )
         self.started = time.time()
         return self

@@ -47,7 +47,9 @@ class Task:
         """One result dict per input row: `top` classes with probabilities, or a prediction."""
         raise self.unsupported("predict from files")
 
-    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
+    def evaluate(
+        self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0, data=None
+    ):
         """Measure `model` on a split; returns the `zoo eval --json` record (see `record`)."""
         raise self.unsupported("be evaluated")
 
@@ -63,9 +65,10 @@ class Task:
         """Run greedy episodes of an agent."""
         raise self.unsupported("play episodes")
 
-    def finetune(self, data, out, options) -> dict:
-        """Train from the pretrained weights on a user's own data (the fine-tuning issue fills this)."""
-        raise NotSupported(f"fine-tuning {self.name} ({self.kind}) on your own data is not supported yet.")
+    def finetune(self, data, options) -> dict:
+        """Train from the pretrained weights on a user's own `data`, writing a model directory to
+        `options.out_dir` (a core.finetuning.FinetuneOptions); returns the `zoo finetune --json` record."""
+        raise self.unsupported("be fine-tuned on your own data")
 
     def serve(self):
         """The page and endpoint of this task in `zoo serve` (the serving issue fills this)."""
@@ -76,6 +79,13 @@ class Task:
     def unsupported(self, action: str) -> NotSupported:
         hint = f"; {self.hint.format(name=self.name)}" if self.hint else ""
         return NotSupported(f"{self.name} ({self.kind}) cannot {action}{hint}.")
+
+    def refuse_data(self, data) -> None:
+        """`evaluate(data=...)` is for models that read a user's labeled files (classifiers, regressors)."""
+        if data is not None:
+            raise NotSupported(
+                f"{self.name} ({self.kind}) is measured on its own dataset; --data does not apply."
+            )
 
     def record(self, split: str, n: int, metrics: dict) -> dict:
         """The machine-readable result of `zoo eval --json` (its keys are a stable interface)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from zoo.tasks.supervised import SupervisedTask
@@ -25,7 +27,7 @@ class ImageClassifier(SupervisedTask):
 
     kind = "classification"
     headline = "accuracy"
-    abilities = SupervisedTask.abilities | {"quantize"}
+    abilities = SupervisedTask.abilities | {"quantize", "finetune"}
 
     def predict(self, model, x, top: int = 3) -> list[dict]:
         """The `top` likeliest classes of each image with their probabilities (and names).
@@ -60,6 +62,117 @@ class ImageClassifier(SupervisedTask):
     def headline_text(self, metrics: dict, tta: dict | None = None) -> str:
         shown = f"{metrics['accuracy']:.2%}"
         return f"{shown} (TTA {tta['accuracy']:.2%})" if tta else shown
+
+    def read_labeled(self, data, skip_bad: bool = False):
+        """A user's labeled images (a folder of class subfolders or an .npz) with this model's label
+        numbers; a class the model does not know is refused."""
+        from zoo.core import user_data
+
+        labeled = user_data.read_images(data, self.spec, skip_bad)
+        unknown = [c for c in labeled.classes if c not in self.spec.labels]
+        if unknown:
+            raise user_data.DataError(
+                f"{data} holds classes {self.name} does not know ({', '.join(unknown)}); "
+                f"its classes are {', '.join(self.spec.labels)}."
+            )
+        return labeled.relabel(list(self.spec.labels))
+
+    def finetune(self, data, options) -> dict:
+        """Train from this model's weights on a user's labeled images; writes a model directory.
+
+        A new head when the classes differ from the model's (one logit for two classes, else one
+        per class), trained alone for the frozen epochs; then every layer at a tenth of the rate.
+        The epoch with the lowest validation loss is kept.
+
+        Example:
+            >>> zoo.task("cifar_resnet").finetune("photos/", FinetuneOptions(out_dir="runs/mine"))
+        """
+        from zoo.core import finetuning, user_data
+        from zoo.core.training import ArrayDataset, Run
+
+        finetuning.check_out(options)
+        seed = options.seed or 0
+        train, val = user_data.read_split(data, self.spec, options.val_split, seed, options.skip_bad)
+        same_classes = sorted(train.classes) == sorted(self.spec.labels)
+        if same_classes:  # the base's own label order, so its head (and its accuracy) carry over
+            train, val = train.relabel(list(self.spec.labels)), val.relabel(list(self.spec.labels))
+        tuned = self._tuned_spec(options.out.name, train.classes, same_classes, data)
+        binary = tuned.task is BinaryImageClassifier
+        batch_size = options.batch_size or 32
+        epochs, freeze_epochs = options.schedule(len(train), batch_size)
+        freeze_epochs = 0 if options.from_scratch else freeze_epochs
+        with Run(tuned.name, options) as run:
+            if options.force:
+                finetuning.clear_finished(run.dir)
+            model = tuned.build()
+            base = None if options.from_scratch else self.spec.load()
+            fresh = [] if base is None else finetuning.transfer(base, model, new_head=not same_classes)
+            history = finetuning.fit_phases(
+                run,
+                model,
+                ArrayDataset(
+                    train.x,
+                    train.y,
+                    batch_size,
+                    seed=seed,
+                    augment=getattr(self.spec.recipe, "augment", None),
+                ),
+                ArrayDataset(val.x, val.y, max(batch_size, 256), shuffle=False),
+                epochs=epochs,
+                freeze_epochs=freeze_epochs,
+                learning_rate=options.learning_rate,
+                loss=_loss(binary),
+                metrics=_metrics(binary),
+            )
+            model = finetuning.best_model(run, tuned.build)
+            metrics = tuned.tasks().metrics(model, val.x, val.y)
+            base_metrics = self.metrics(base, val.x, val.y) if same_classes and base is not None else None
+            settings = {"epochs": epochs, "freeze_epochs": freeze_epochs, "batch_size": batch_size,
+                        "learning_rate": options.learning_rate, "seed": seed, "from_scratch": base is None,
+                        "new_layers": fresh}  # fmt: skip
+            record = finetuning.finish(
+                run, model, tuned, self.spec, train, val, metrics, base_metrics, settings, history
+            )
+        return {**finetuning.summary(record, run.dir), "classes": list(tuned.labels)}
+
+    def _tuned_spec(self, name: str, classes: list[str], same_classes: bool, data):
+        """The spec of this model fine-tuned on `classes`: one logit for two classes, else one per class."""
+        binary = len(classes) == 2
+        options = {k: v for k, v in self.spec.options.items() if k != "positive_label"}
+        if (
+            binary
+        ):  # the logit is label 1's; which label is the "positive" finding is the base's if it carries over
+            options["positive_label"] = self.spec.options.get("positive_label", 1) if same_classes else 1
+        return dataclasses.replace(
+            self.spec,
+            name=name,
+            task=BinaryImageClassifier if binary else ImageClassifier,
+            config={**self.spec.config, "outputs": 1 if binary else len(classes)},
+            labels=tuple(classes),
+            options=options,
+            dataset=str(data),
+            description=f"{self.name} fine-tuned on {data}: {', '.join(classes)}.",
+            input={k: v for k, v in self.spec.input.items() if k != "modality"},
+            output=f"logit of {classes[1]} (label 1)"
+            if binary
+            else "one logit per class (the labels' order)",
+        )
+
+
+def _loss(binary: bool):
+    import keras
+
+    if binary:
+        return keras.losses.BinaryCrossentropy(from_logits=True)
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _metrics(binary: bool) -> list:
+    import keras
+
+    if binary:
+        return [keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)]
+    return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
 
 class BinaryImageClassifier(ImageClassifier):

@@ -34,9 +34,16 @@ class SupervisedTask(Task):
         """The task's metrics of `model` on arrays (x, y)."""
         raise NotImplementedError
 
-    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
-        """Measure `model` on a split (default test, or val where there is none), or on the bundled
-        real test sample with `sample=True`; `tta` averages over left-right flips where allowed.
+    def read_labeled(self, data, skip_bad: bool = False):
+        """A user's labeled examples (an object with `x` and `y`), for `evaluate(data=...)`."""
+        raise self.unsupported("read labeled data")
+
+    def evaluate(
+        self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0, data=None
+    ):
+        """Measure `model` on a split (default test, or val where there is none), on the bundled real
+        test sample with `sample=True`, or on a user's labeled `data` (what `read_labeled` reads);
+        `tta` averages over left-right flips where allowed.
 
         Example:
             >>> task = zoo.core.registry.get("mnist_cnn").tasks()
@@ -45,6 +52,16 @@ class SupervisedTask(Task):
         if tta and not self.spec.options.get("flip_tta"):
             raise ValueError(
                 f"{self.name} has no flip test-time augmentation; image models of CIFAR-10 have."
+            )
+        if data is not None:
+            labeled = self.read_labeled(data)
+            x, y = (labeled.x[:limit], labeled.y[:limit]) if limit else (labeled.x, labeled.y)
+            result = self.record("all", len(x), self.metrics(model, x, y, data_dir=data_dir, tta=tta))
+            return {**result, "dataset": str(data), **({"tta": True} if tta else {})}
+        if self.spec.dataset not in datasets.available():
+            raise ValueError(
+                f"{self.name} was trained on {self.spec.dataset}, not a zoo dataset; "
+                "pass --data with labeled examples to measure it."
             )
         if split is None:
             split = "test" if "test" in datasets.splits(self.spec.dataset) else "val"

@@ -16,7 +16,9 @@ class CharacterLanguageModel(Task):
     abilities = frozenset({"evaluate", "train", "generate"})
     hint = "it writes text: use `zoo generate {name}`"
 
-    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
+    def evaluate(
+        self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0, data=None
+    ):
         """Mean cross-entropy of every character after the first of the validation text (or the
         bundled validation sample), in nats/char, and its perplexity.
 
@@ -24,6 +26,7 @@ class CharacterLanguageModel(Task):
             >>> task = zoo.core.registry.get("char_gpt").tasks()
             >>> task.evaluate(task.spec.load(), sample=True)["metrics"]["val_loss"]
         """
+        self.refuse_data(data)
         from zoo.families.char_gpt.language_modeling import validation_loss
 
         if tta:

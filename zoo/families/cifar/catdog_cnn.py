@@ -26,7 +26,7 @@ def build(config: dict | None = None) -> keras.Model:
         x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dense(config["dense"], activation="relu", name="fc1")(x)
-    logit = keras.layers.Dense(1, name="logit")(x)
+    logit = keras.layers.Dense(config["outputs"], name="logit")(x)
     return keras.Model(images, logit, name="catdog_cnn")
 
 

@@ -26,7 +26,7 @@ def build(config: dict | None = None) -> keras.Model:
         x = keras.layers.MaxPooling2D(pool, name=f"pool{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dense(config["dense"], activation="relu", name="fc1")(x)
-    logits = keras.layers.Dense(10, name="logits")(x)
+    logits = keras.layers.Dense(config["outputs"], name="logits")(x)
     return keras.Model(images, logits, name="cifar_cnn")
 
 

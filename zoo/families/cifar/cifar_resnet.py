@@ -43,7 +43,7 @@ def build(config: dict | None = None) -> keras.Model:
     for i, width in enumerate(config["widths"]):
         x = _conv_group(x, width, name=f"group{i + 1}")
     x = keras.layers.GlobalMaxPooling2D(name="pool")(x)
-    x = keras.layers.Dense(10, use_bias=False, name="head")(x)
+    x = keras.layers.Dense(config["outputs"], use_bias=False, name="head")(x)
     logits = keras.layers.Rescaling(config["head_scale"], name="logits")(x)
     return keras.Model(images, logits, name="cifar_resnet")
 

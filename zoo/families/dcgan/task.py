@@ -21,13 +21,16 @@ class ImageGenerator(Task):
     abilities = frozenset({"evaluate", "train", "generate"})
     hint = "it draws digits: use `zoo generate {name} --digit 7`"
 
-    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
+    def evaluate(
+        self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0, data=None
+    ):
         """Class agreement and FID of `limit` (default 10,000) samples balanced over digits.
 
         Example:
             >>> task = zoo.core.registry.get("dcgan_mnist").tasks()
             >>> task.evaluate(task.spec.load(), limit=100)["metrics"]["class_agreement"]
         """
+        self.refuse_data(data)
         from zoo.families.dcgan import gan_metrics
 
         if split not in (None, "test") or sample or tta:

@@ -14,13 +14,16 @@ class Agent(Task):
     abilities = frozenset({"evaluate", "train", "play", "export"})
     hint = "it is an agent: use `zoo play {name}`"
 
-    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
+    def evaluate(
+        self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0, data=None
+    ):
         """Mean and std return of `limit` (default 100) greedy episodes with seeds seed, seed+1, ...
 
         Example:
             >>> task = zoo.core.registry.get("dqn_cartpole").tasks()
             >>> task.evaluate(task.spec.load(), limit=10)["metrics"]["mean_return"]
         """
+        self.refuse_data(data)
         from zoo.families.dqn import dqn_cartpole
 
         if split not in (None, "test", "episodes") or tta:

@@ -19,7 +19,7 @@ def _register(name, dataset, *, description, output, modality, data_title, label
             recipe_name=recipe_name,
             dataset=dataset,
             description=description,
-            config={"stages": [32, 64, 128], "dropout": 0.2},
+            config={"stages": [32, 64, 128], "dropout": 0.2, "outputs": 1},
             input={
                 "shape": [28, 28, 1],
                 "also_accepts": "(N, 28, 28) without the channel axis",

@@ -44,7 +44,7 @@ def build(config: dict | None = None) -> keras.Model:
         x = keras.layers.Activation("relu", name="last_conv" if i == len(config["stages"]) - 1 else None)(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     x = keras.layers.Dropout(config["dropout"])(x)
-    logit = keras.layers.Dense(1, name="logit")(x)
+    logit = keras.layers.Dense(config["outputs"], name="logit")(x)
     return keras.Model(images, logit, name="medmnist_resnet")
 
 

@@ -16,6 +16,8 @@ INPUT = {
 }
 OUTPUT = "logits over the 10 digits (softmax gives probabilities)"
 
+DIGITS = tuple(str(d) for d in range(10))  # class k is the digit k
+
 register(
     ModelSpec(
         name="mnist_mlp",
@@ -23,9 +25,10 @@ register(
         module="zoo.families.mnist.mnist_mlp",
         dataset="mnist",
         description="Seed MLP: Flatten-Dense128-Dropout0.2-Dense10 on MNIST digits.",
-        config={"hidden": 128, "dropout": 0.2},
+        config={"hidden": 128, "dropout": 0.2, "outputs": 10},
         input=INPUT,
         output=OUTPUT,
+        labels=DIGITS,
         references=("keras.io: Simple MNIST MLP (the classic ~98% recipe)",),
         # A step of this MLP is shorter than Keras's per-step dispatch; running 10 per call
         # measured 1.8x (TF) and 1.4x (JAX) faster here. torch accepts only 1 (docs/BENCHMARKS.md).
@@ -40,9 +43,10 @@ register(
         module="zoo.families.mnist.mnist_cnn",
         dataset="mnist",
         description="Small BN convnet (2x conv32, 2x conv64, dense128) on MNIST digits.",
-        config={"filters": [32, 64], "dense": 128, "dropout": 0.3},
+        config={"filters": [32, 64], "dense": 128, "dropout": 0.3, "outputs": 10},
         input=INPUT,
         output=OUTPUT,
+        labels=DIGITS,
         references=("keras.io: Simple MNIST convnet (~99.2%)",),
     )
 )

@@ -35,7 +35,7 @@ def build(config: dict | None = None) -> keras.Model:
     x = keras.layers.BatchNormalization(name="dense_bn")(x)
     x = keras.layers.Activation("relu")(x)
     x = keras.layers.Dropout(config["dropout"])(x)
-    logits = keras.layers.Dense(10, name="logits")(x)
+    logits = keras.layers.Dense(config["outputs"], name="logits")(x)
     return keras.Model(images, logits, name="mnist_cnn")
 
 

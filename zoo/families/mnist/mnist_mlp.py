@@ -22,7 +22,7 @@ def build(config: dict | None = None) -> keras.Model:
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dense(config["hidden"], activation="relu", name="hidden")(x)
     x = keras.layers.Dropout(config["dropout"])(x)
-    logits = keras.layers.Dense(10, name="logits")(x)
+    logits = keras.layers.Dense(config["outputs"], name="logits")(x)
     return keras.Model(images, logits, name="mnist_mlp")
 
 

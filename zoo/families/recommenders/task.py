@@ -14,13 +14,16 @@ class Recommender(Task):
     abilities = frozenset({"evaluate", "train"})
     hint = "it ranks items for users: use `python -m applications.recommendation recommend`"
 
-    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
+    def evaluate(
+        self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0, data=None
+    ):
         """Full-ranking metrics on the anime split (default test; known history = train + val).
 
         Example:
             >>> task = zoo.core.registry.get("two_tower").tasks()
             >>> task.evaluate(task.spec.load(), sample=True)["metrics"]["ndcg@10"]
         """
+        self.refuse_data(data)
         from zoo.families.recommenders import recommendation
 
         split = split or "test"

@@ -14,7 +14,9 @@ class VolatilityForecaster(Task):
     abilities = frozenset({"evaluate", "train"})
     hint = "it reads price series: use `python -m applications.finance forecast`"
 
-    def evaluate(self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0):
+    def evaluate(
+        self, model, *, split=None, limit=None, data_dir=None, sample=False, tta=False, seed=0, data=None
+    ):
         """QLIKE (and MSE) of every target over the held-out period, pooled over the panel (or the
         bundled SPY/IBM sample with `sample=True`).
 
@@ -22,6 +24,7 @@ class VolatilityForecaster(Task):
             >>> task = zoo.core.registry.get("ts_transformer").tasks()
             >>> task.evaluate(task.spec.load(), sample=True)["metrics"]["qlike_rv1"]
         """
+        self.refuse_data(data)
         from zoo.families.ts_transformer import volatility
 
         if split not in (None, "test") or limit is not None or tta:

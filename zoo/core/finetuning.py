@@ -1,0 +1,243 @@
+"""The plumbing every `zoo finetune` shares: its options, the pretrained weights carried into a model
+with a new head, the two phases (head only, then everything at a lower rate), the best validation
+epoch kept, and the model directory written at the end.
+
+A fine-tune runs inside a training.Run in its --out folder, so it has the same lock, per-epoch
+checkpoints and --resume as `zoo train`; the finished folder is a model directory (model_dir.py).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from zoo.core import backend, hub, model_dir
+from zoo.core.training import TrainOptions, fit_resumable, last_checkpoint
+
+BEST = "best.weights.h5"  # in the run's checkpoint folder: the weights of the best validation epoch
+UNFROZEN_RATE = 0.1  # the whole network trains at this fraction of the head's learning rate
+DEFAULT_STEPS = 400  # without --epochs: about this many optimizer steps, in 10 to 200 epochs
+
+
+@dataclass(frozen=True)
+class FinetuneOptions(TrainOptions):
+    """`zoo finetune`'s options: TrainOptions (epochs, batch_size, seed, out_dir, resume, force, ...) and:
+
+    Args:
+        learning_rate: the head's learning rate; the unfrozen network trains at a tenth of it.
+        val_split: the share of each class held out for validation (when the data has no val/ folder).
+        freeze_epochs: epochs that train only the new head before the whole network is unfrozen
+            (default: a quarter of the epochs).
+        skip_bad: leave unreadable files out (counted) instead of refusing the data.
+        from_scratch: random initial weights instead of the base model's (the transfer study's baseline).
+        target: regression: the CSV column to predict.
+    """
+
+    learning_rate: float = 1e-3
+    val_split: float = 0.2
+    freeze_epochs: int | None = None
+    skip_bad: bool = False
+    from_scratch: bool = False
+    target: str | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.out_dir is None:
+            raise ValueError("--out is required: the folder the fine-tuned model is written to.")
+        if not isinstance(self.learning_rate, (int, float)) or not 0 < self.learning_rate <= 1:
+            raise ValueError(f"--lr must be in (0, 1], got {self.learning_rate}.")
+        if not 0 < self.val_split < 1:
+            raise ValueError(f"--val-split must be between 0 and 1 (exclusive), got {self.val_split}.")
+        if self.freeze_epochs is not None and (
+            not isinstance(self.freeze_epochs, int) or self.freeze_epochs < 0
+        ):
+            raise ValueError(f"--freeze-epochs must be a whole number >= 0, got {self.freeze_epochs}.")
+        if None not in (self.epochs, self.freeze_epochs) and self.freeze_epochs > self.epochs:
+            raise ValueError(
+                f"--freeze-epochs {self.freeze_epochs} is more than --epochs {self.epochs}; "
+                "the frozen epochs are part of the total."
+            )
+
+    @property
+    def out(self) -> Path:
+        return Path(self.out_dir)
+
+    def schedule(self, n_train: int, batch_size: int) -> tuple[int, int]:
+        """(epochs, frozen epochs): the options', or about DEFAULT_STEPS steps with a quarter frozen."""
+        if self.epochs is not None:
+            epochs = self.epochs
+        else:
+            steps_per_epoch = -(-n_train // batch_size)
+            epochs = min(200, max(10, -(-DEFAULT_STEPS // steps_per_epoch), self.freeze_epochs or 0))
+        return epochs, epochs // 4 if self.freeze_epochs is None else self.freeze_epochs
+
+
+def check_out(options: FinetuneOptions) -> None:
+    """A finished model directory is never replaced without --resume or --force."""
+    if model_dir.is_model_dir(options.out) and not (options.resume or options.force):
+        raise FileExistsError(
+            f"{options.out} already holds a fine-tuned model; pass --resume to train it further "
+            "or --force to replace it."
+        )
+
+
+def clear_finished(out: Path) -> None:
+    """--force: the previous model's files go (inside the run's lock, before any training)."""
+    for name in (model_dir.MANIFEST, model_dir.WEIGHTS):
+        (out / name).unlink(missing_ok=True)
+
+
+def transfer(base, model, new_head: bool) -> list[str]:
+    """Copy the base model's weights into `model` layer by layer (both are built by the same code),
+    except the head when `new_head`; returns the names of the layers that keep their fresh weights
+    (the head, and any layer whose shapes differ)."""
+    fresh = []
+    skipped = {id(layer) for layer in head(model)} if new_head else set()
+    for source, target in zip(base.layers, model.layers, strict=True):
+        weights = source.get_weights()
+        if id(target) not in skipped and [w.shape for w in weights] == [
+            tuple(v.shape) for v in target.weights
+        ]:
+            target.set_weights(weights)
+        elif target.weights:
+            fresh.append(target.name)
+    return fresh
+
+
+def head(model) -> list:
+    """The last layer that has weights: what the frozen phase trains."""
+    return [next(layer for layer in reversed(model.layers) if layer.weights)]
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Saves the weights whenever validation loss improves (the lowest so far in the whole run)."""
+
+    def __init__(self, path: Path, history: dict, name: str):
+        super().__init__()
+        self.path, self.name = Path(path), name
+        losses = history.get("val_loss", [])
+        self.best = min(losses) if losses and self.path.is_file() else np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = float((logs or {}).get("val_loss", np.inf))
+        if loss < self.best:
+            self.best = loss
+            hub.save_weights(self.model, self.path, name=self.name)
+
+
+def fit_phases(run, model, data, validation, *, epochs, freeze_epochs, learning_rate, loss, metrics) -> dict:
+    """Train the head alone for `freeze_epochs`, then every layer at UNFROZEN_RATE x `learning_rate`;
+    a killed run resumes in the phase it was in. Returns the history of the whole run; the best
+    epoch's weights are in the checkpoint folder (`best_model`)."""
+    trainable = {id(layer): layer.trainable for layer in model.layers}
+    heads = {id(layer) for layer in head(model)}
+    best = run.checkpoint_dir / BEST
+    done = run.state["epoch"] if run.state else 0
+
+    def compile_for(rate):
+        model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=metrics)
+
+    def fit(until, state, restore):
+        history = state["history"] if state else {}
+        return fit_resumable(
+            model,
+            data,
+            epochs=until,
+            out_dir=run.dir,
+            state=state,
+            restore=restore,
+            validation_data=validation,
+            epoch_metrics=[KeepBest(best, history, run.name)],
+            callbacks=list(run.options.callbacks),
+            verbose=run.options.verbose,
+            name=run.name,
+        )
+
+    history = run.state["history"] if run.state else {}
+    if freeze_epochs and done <= freeze_epochs:  # resumed at the boundary: restore the frozen optimizer
+        for layer in model.layers:
+            layer.trainable = trainable[id(layer)] and id(layer) in heads
+        compile_for(learning_rate)
+        history = fit(freeze_epochs, run.state, restore=True)
+        for layer in model.layers:
+            layer.trainable = trainable[id(layer)]
+        compile_for(learning_rate * UNFROZEN_RATE)
+        history = fit(epochs, last_checkpoint(run.checkpoint_dir), restore=False)
+    else:
+        compile_for(learning_rate * UNFROZEN_RATE if freeze_epochs else learning_rate)
+        history = fit(epochs, run.state, restore=True)
+    return history
+
+
+def best_model(run, build):
+    """A fresh model from `build()` holding the best validation epoch's weights."""
+    model = build()
+    hub.load_weights(model, run.checkpoint_dir / BEST, name=run.name)
+    return model
+
+
+def finish(run, model, tuned, base, train, val, metrics, base_metrics, settings, history) -> dict:
+    """Write the model directory of `tuned` (a ModelSpec) fine-tuned from `base`: the best epoch's
+    weights, then model.json with its card. Returns model.json's contents."""
+    losses = history.get("val_loss", [])
+    card = {
+        "validation": tuned.tasks().record("validation", len(val), metrics),
+        "base_validation": base_metrics,
+        "data": {
+            "source": tuned.dataset,
+            "fingerprint": train.fingerprint(),
+            "n_train": len(train),
+            "n_val": len(val),
+            "skipped": len(set(train.skipped) | set(val.skipped)),
+        },
+        "settings": settings,
+        "best_epoch": int(np.argmin(losses)) + 1 if losses else None,
+        "wall_time_s": run.wall_time(history),
+        "backend": backend.current(),
+        "trained_on": time.strftime("%Y-%m-%d"),
+        "command": run.options.command,
+        "params": int(model.count_params()),
+        "history": history,
+    }
+    record = {
+        "name": tuned.name,
+        "base": base.name,
+        "base_sha256": None
+        if settings.get("from_scratch")
+        else base.weights_sha256 or hub.entry(base.name).get("sha256"),
+        "task": tuned.kind,
+        "task_class": model_dir.task_reference(tuned.task),
+        "dataset": tuned.dataset,
+        "description": tuned.description,
+        "config": tuned.config,
+        "input": tuned.input,
+        "output": tuned.output,
+        "labels": list(tuned.labels),
+        "options": tuned.options,
+        "license": f"the data's; base model {base.name}: {base.license}",
+        "references": list(base.references),
+        "card": card,
+    }
+    return model_dir.write(run.dir, model, record)
+
+
+def summary(record: dict, out) -> dict:
+    """The `zoo finetune --json` object (its keys are a stable interface)."""
+    card = record["card"]
+    return {
+        "base": record["base"],
+        "out": str(out),
+        "task": record["task"],
+        "n_train": card["data"]["n_train"],
+        "n_val": card["data"]["n_val"],
+        "metrics": card["validation"]["metrics"],
+        "base_metrics": card["base_validation"],
+        "backend": card["backend"],
+        "wall_time_s": card["wall_time_s"],
+        "best_epoch": card["best_epoch"],
+        "skipped": card["data"]["skipped"],
+    }

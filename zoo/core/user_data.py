@@ -1,0 +1,189 @@
+"""A user's own labeled images, for `zoo finetune` and `zoo eval --data`: a folder with one subfolder
+per class (PNG/JPEG of any size, converted as the model's card says), or an .npz with `x` and `y`.
+
+Every problem is one sentence naming the file or folder; unreadable images are refused with their
+list, or skipped and counted (`skip_bad`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from zoo.core import inputs
+
+SPLIT_FOLDERS = ("train", "val")  # a data folder holding these two (folders or .npz) uses them as its split
+SHOWN = 5  # bad files named in an error before "and N more"
+
+
+class DataError(ValueError):
+    """User data that cannot be used as it is (one sentence, exit 2)."""
+
+
+@dataclass
+class LabeledImages:
+    """Images (N, H, W[, C]) as the model reads them, labels 0..K-1, and the K class names."""
+
+    x: np.ndarray
+    y: np.ndarray
+    classes: list[str]
+    skipped: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def subset(self, rows) -> LabeledImages:
+        return LabeledImages(self.x[rows], self.y[rows], self.classes, self.skipped)
+
+    def relabel(self, order: list[str]) -> LabeledImages:
+        """The same examples numbered by `order`, a list holding every one of this set's classes."""
+        mapping = np.array([order.index(c) for c in self.classes], dtype="int64")
+        return LabeledImages(self.x, mapping[self.y], list(order), self.skipped)
+
+    def fingerprint(self) -> str:
+        """sha256 of the images and labels as the model reads them: which data a model saw."""
+        hashed = hashlib.sha256()
+        for array in (self.x, self.y):
+            hashed.update(f"{array.dtype.str}|{array.shape}|".encode())
+            hashed.update(np.ascontiguousarray(array).tobytes())
+        return hashed.hexdigest()
+
+
+def _listing(paths: list[str]) -> str:
+    more = f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
+    return ", ".join(paths[:SHOWN]) + more
+
+
+def read_images(path: str | os.PathLike, spec, skip_bad: bool = False) -> LabeledImages:
+    """One labeled set: a folder of class subfolders, or an .npz with `x` (images) and `y` (labels)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"--data {path} does not exist.")
+    if path.is_file():
+        if path.suffix.lower() != ".npz":
+            raise DataError(
+                f"--data {path} is a file but not an .npz; give a folder of class subfolders or an .npz."
+            )
+        return _read_npz(path, spec)
+    classes = sorted(d.name for d in path.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if not classes:
+        raise DataError(
+            f"--data {path} has no class subfolders; expected one subfolder per class of PNG/JPEG images."
+        )
+    xs, ys, bad = [], [], []
+    for label, name in enumerate(classes):
+        files = sorted(
+            f for f in (path / name).rglob("*") if f.is_file() and f.suffix.lower() in inputs.IMAGE_SUFFIXES
+        )
+        if not files:
+            raise DataError(f"the class folder {path / name} has no images (PNG or JPEG).")
+        for file in files:
+            try:
+                x, _ = inputs.read_inputs([file], spec, resize=True)
+            except inputs.InputError:
+                bad.append(str(file))
+                continue
+            xs.append(x)
+            ys.append(label)
+    if bad and not skip_bad:
+        raise DataError(
+            f"{len(bad)} image(s) in {path} cannot be read: {_listing(bad)}; "
+            "fix or remove them, or pass --skip-bad to leave them out."
+        )
+    if not xs:
+        raise DataError(f"no image in {path} can be read.")
+    return LabeledImages(np.concatenate(xs), np.asarray(ys, dtype="int64"), classes, bad)
+
+
+def _read_npz(path: Path, spec) -> LabeledImages:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "x" not in data.files or "y" not in data.files:
+                raise DataError(
+                    f"--data {path} must hold arrays named x and y; it holds {', '.join(data.files)}."
+                )
+            x, y = data["x"], data["y"]
+            classes = [str(c) for c in data["classes"]] if "classes" in data.files else None
+    except (OSError, ValueError, EOFError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"--data {path} is not a readable .npz file ({type(exc).__name__}).") from None
+    if x.ndim == 0 or len(x) != len(y) or y.ndim != 1:
+        raise DataError(
+            f"--data {path}: x has shape {x.shape} and y {y.shape}; expected one label per image."
+        )
+    if not np.issubdtype(y.dtype, np.integer) or (len(y) and y.min() < 0):
+        raise DataError(
+            f"--data {path}: y must hold whole-number labels 0, 1, ...; it holds {y.dtype} values."
+        )
+    try:
+        x = inputs.check_values(x, f"{path} (x)")
+        if "color" in spec.input:  # images of another size or colour are converted as files are
+            x = inputs.convert_images(x, spec)
+        x = inputs.as_model_input(x, spec, f"{path} (x)")
+    except inputs.InputError as exc:
+        raise DataError(str(exc)) from None
+    n_classes = int(y.max()) + 1 if len(y) else 0
+    classes = classes or [str(k) for k in range(n_classes)]
+    if len(classes) < n_classes:
+        raise DataError(
+            f"--data {path}: y has labels up to {n_classes - 1} but only {len(classes)} class names."
+        )
+    return LabeledImages(x, y.astype("int64"), classes)
+
+
+def read_split(path: str | os.PathLike, spec, val_split: float, seed: int, skip_bad: bool = False):
+    """(train, val): the folder's own train/ and val/ (or train.npz and val.npz) when it has both, else
+    a seeded stratified split of all the data."""
+    path = Path(path)
+    for parts in ([path / s for s in SPLIT_FOLDERS], [path / f"{s}.npz" for s in SPLIT_FOLDERS]):
+        if path.is_dir() and all(p.exists() for p in parts):
+            return _given_split(*parts, spec, skip_bad)
+    data = read_images(path, spec, skip_bad)
+    check_classes(data, path)
+    train_rows, val_rows = stratified_split(data, val_split, seed, path)
+    return data.subset(train_rows), data.subset(val_rows)
+
+
+def _given_split(train_path: Path, val_path: Path, spec, skip_bad: bool):
+    train, val = read_images(train_path, spec, skip_bad), read_images(val_path, spec, skip_bad)
+    if val.classes != train.classes:
+        raise DataError(
+            f"{train_path} and {val_path} hold different classes "
+            f"({', '.join(train.classes)} vs {', '.join(val.classes)})."
+        )
+    check_classes(train, train_path)
+    return train, val
+
+
+def check_classes(data: LabeledImages, path) -> None:
+    present = np.bincount(data.y, minlength=len(data.classes))
+    if len(data.classes) < 2:
+        raise DataError(
+            f"{path} has one class ({data.classes[0]}); fine-tuning a classifier needs two or more."
+        )
+    empty = [c for c, n in zip(data.classes, present, strict=True) if n == 0]
+    if empty:
+        raise DataError(f"{path}: the classes {', '.join(empty)} have no readable examples.")
+
+
+def stratified_split(data: LabeledImages, val_split: float, seed: int, path) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of a seeded split keeping each class's share in both parts (scikit-learn's)."""
+    from sklearn.model_selection import train_test_split
+
+    counts = np.bincount(data.y, minlength=len(data.classes))
+    smallest = int(np.argmin(counts))
+    n_val = int(np.ceil(val_split * len(data)))
+    if counts[smallest] < 2 or n_val < len(data.classes) or len(data) - n_val < len(data.classes):
+        raise DataError(
+            f"{path} has too few images for a validation split of {val_split:g}: {len(data)} in all, "
+            f"{counts[smallest]} in class {data.classes[smallest]}; each class needs at least 2 and the "
+            f"split at least one per class (add images, change --val-split, or give train/ and val/ folders)."
+        )
+    rows = np.arange(len(data))
+    train, val = train_test_split(rows, test_size=n_val, stratify=data.y, random_state=seed)
+    return np.sort(train), np.sort(val)
