@@ -20,7 +20,8 @@ from zoo.core.training import TrainOptions, fit_resumable, last_checkpoint
 
 BEST = "best.weights.h5"  # in the run's checkpoint folder: the weights of the best validation epoch
 UNFROZEN_RATE = 0.1  # the whole network trains at this fraction of the head's learning rate
-DEFAULT_STEPS = 400  # without --epochs: about this many optimizer steps, in 10 to 200 epochs
+DEFAULT_STEPS = 400  # without --epochs: about this many optimizer steps in all (10 to 200 epochs)
+MIN_STEPS_PER_EPOCH = 20  # a small set is passed over several times per epoch (checkpoints stay few)
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,16 @@ class FinetuneOptions(TrainOptions):
     def out(self) -> Path:
         return Path(self.out_dir)
 
-    def schedule(self, n_train: int, batch_size: int) -> tuple[int, int]:
-        """(epochs, frozen epochs): the options', or about DEFAULT_STEPS steps with a quarter frozen."""
+    def schedule(self, n_train: int, batch_size: int) -> tuple[int, int, int]:
+        """(epochs, frozen epochs, passes over the data per epoch): an epoch is at least
+        MIN_STEPS_PER_EPOCH steps; without --epochs, about DEFAULT_STEPS steps with a quarter frozen."""
+        steps_per_pass = -(-n_train // batch_size)
+        passes = -(-MIN_STEPS_PER_EPOCH // steps_per_pass)
         if self.epochs is not None:
             epochs = self.epochs
         else:
-            steps_per_epoch = -(-n_train // batch_size)
-            epochs = min(200, max(10, -(-DEFAULT_STEPS // steps_per_epoch), self.freeze_epochs or 0))
-        return epochs, epochs // 4 if self.freeze_epochs is None else self.freeze_epochs
+            epochs = min(200, max(10, -(-DEFAULT_STEPS // (steps_per_pass * passes)), self.freeze_epochs or 0))
+        return epochs, epochs // 4 if self.freeze_epochs is None else self.freeze_epochs, passes
 
 
 def check_out(options: FinetuneOptions) -> None:

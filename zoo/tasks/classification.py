@@ -99,7 +99,7 @@ class ImageClassifier(SupervisedTask):
         tuned = self._tuned_spec(options.out.name, train.classes, same_classes, data)
         binary = tuned.task is BinaryImageClassifier
         batch_size = options.batch_size or 32
-        epochs, freeze_epochs = options.schedule(len(train), batch_size)
+        epochs, freeze_epochs, passes = options.schedule(len(train), batch_size)
         freeze_epochs = 0 if options.from_scratch else freeze_epochs
         with Run(tuned.name, options) as run:
             if options.force:
@@ -116,6 +116,7 @@ class ImageClassifier(SupervisedTask):
                     batch_size,
                     seed=seed,
                     augment=getattr(self.spec.recipe, "augment", None),
+                    passes=passes,
                 ),
                 ArrayDataset(val.x, val.y, max(batch_size, 256), shuffle=False),
                 epochs=epochs,
@@ -127,9 +128,9 @@ class ImageClassifier(SupervisedTask):
             model = finetuning.best_model(run, tuned.build)
             metrics = tuned.tasks().metrics(model, val.x, val.y)
             base_metrics = self.metrics(base, val.x, val.y) if same_classes and base is not None else None
-            settings = {"epochs": epochs, "freeze_epochs": freeze_epochs, "batch_size": batch_size,
-                        "learning_rate": options.learning_rate, "seed": seed, "from_scratch": base is None,
-                        "new_layers": fresh}  # fmt: skip
+            settings = {"epochs": epochs, "freeze_epochs": freeze_epochs, "passes_per_epoch": passes,
+                        "batch_size": batch_size, "learning_rate": options.learning_rate, "seed": seed,
+                        "from_scratch": base is None, "new_layers": fresh}  # fmt: skip
             record = finetuning.finish(
                 run, model, tuned, self.spec, train, val, metrics, base_metrics, settings, history
             )

@@ -1,0 +1,256 @@
+"""`zoo finetune` on a user's images: a model directory that loads, predicts, resumes, and refuses bad data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import zoo
+from zoo.cli import main
+from zoo.core import model_dir, training
+from zoo.core.finetuning import FinetuneOptions
+
+ONCE = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="backend-independent: run once")
+
+
+def write_images(folder, x, y, names):
+    for i, (image, label) in enumerate(zip(x, y, strict=True)):
+        (folder / names[label]).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.asarray(image, dtype="uint8")).save(folder / names[label] / f"{i}.png")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def breast_images():
+    """48 real BreastMNIST test images, 24 of each class (the bundled sample)."""
+    x, y = zoo.datasets.load_sample("breastmnist")
+    rows = np.concatenate([np.flatnonzero(y == 0)[:24], np.flatnonzero(y == 1)[:24]])
+    return x[rows], y[rows]
+
+
+@pytest.fixture
+def photos(tmp_path, breast_images):
+    return write_images(tmp_path / "photos", *breast_images, ["lesion", "clear"])
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory, breast_images):
+    """pneumonia_resnet fine-tuned for 2 epochs (1 frozen) on the 48 images, once per backend."""
+    root = tmp_path_factory.mktemp("tuned")
+    data = write_images(root / "photos", *breast_images, ["lesion", "clear"])
+    options = FinetuneOptions(out_dir=root / "model", epochs=2, freeze_epochs=1, verbose=0)
+    result = zoo.task("pneumonia_resnet").finetune(data, options)
+    return root, result
+
+
+def test_the_fine_tuned_directory_loads_predicts_and_measures_what_it_recorded(tuned):
+    root, result = tuned
+    out = root / "model"
+    assert result["classes"] == ["clear", "lesion"] and result["task"] == "binary-classification"
+    assert (result["n_train"], result["n_val"]) == (38, 10) and result["base_metrics"] is None
+    record = model_dir.read(out)
+    assert record["base"] == "pneumonia_resnet" and record["card"]["settings"]["new_layers"] == ["logit"]
+    assert record["card"]["data"]["n_train"] == 38 and len(record["card"]["data"]["fingerprint"]) == 64
+    model = zoo.load(str(out))
+    x = np.stack([np.asarray(Image.open(f)) for f in sorted((root / "photos" / "clear").glob("*.png"))[:3]])
+    predictions = zoo.task(str(out)).predict(model, x, top=2)
+    assert {p["top"][0]["name"] for p in predictions} <= {"clear", "lesion"}
+    assert sum(t["probability"] for t in predictions[0]["top"]) == pytest.approx(1.0)
+    measured = zoo.task(str(out)).evaluate(model, data=root / "photos")
+    assert measured["n"] == 48 and 0 <= measured["metrics"]["auc"] <= 1
+    card = zoo.card(str(out))
+    assert card["base"]["model"] == "pneumonia_resnet" and card["labels"] == ["clear", "lesion"]
+    assert card["metrics"][keras.backend.backend()]["metrics"] == result["metrics"]
+
+
+def test_the_base_model_weights_are_carried_into_every_layer_but_the_new_head(tuned):
+    root, _ = tuned
+    base, tuned_model = zoo.load("pneumonia_resnet"), zoo.load(str(root / "model"))
+    stem = next(i for i, layer in enumerate(base.layers) if layer.name == "stem")
+    # trained 1 unfrozen epoch at a tenth of the rate: close to the base, not equal to a fresh init
+    drift = np.abs(tuned_model.layers[stem].get_weights()[0] - base.layers[stem].get_weights()[0]).max()
+    fresh = np.abs(
+        zoo.load("pneumonia_resnet", weights=None).layers[stem].get_weights()[0]
+        - base.layers[stem].get_weights()[0]
+    ).max()
+    assert drift < 0.1 * fresh
+
+
+def test_a_killed_fine_tune_resumes_at_the_next_epoch(tmp_path, photos):
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    out = tmp_path / "model"
+    with pytest.raises(KeyboardInterrupt):
+        zoo.task("pneumonia_resnet").finetune(
+            photos, FinetuneOptions(out_dir=out, epochs=2, freeze_epochs=1, verbose=0, callbacks=[Kill()])
+        )
+    assert training.last_checkpoint(out / "checkpoint")["epoch"] == 1 and not model_dir.is_model_dir(out)
+
+    class Epochs(keras.callbacks.Callback):
+        seen: list = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.seen.append(epoch)
+
+    watch = Epochs()
+    result = zoo.task("pneumonia_resnet").finetune(
+        photos,
+        FinetuneOptions(out_dir=out, epochs=2, freeze_epochs=1, verbose=0, resume=True, callbacks=[watch]),
+    )
+    assert watch.seen == [1] and len(model_dir.read(out)["card"]["history"]["val_loss"]) == 2
+    assert result["best_epoch"] in (1, 2)
+
+
+@ONCE
+def test_the_fine_tuned_model_gives_the_same_outputs_on_every_backend(tuned, breast_images):
+    root, _ = tuned
+    x = breast_images[0][:16]
+    np.save(root / "x.npy", x)
+    script = "import sys, numpy as np, zoo; np.save(sys.argv[2], np.asarray(zoo.load(sys.argv[1]).predict(np.load(sys.argv[3]), verbose=0)))"
+    outputs = {}
+    for name in ("tensorflow", "jax", "torch"):
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                str(root / "model"),
+                str(root / f"{name}.npy"),
+                str(root / "x.npy"),
+            ],
+            check=True,
+            env={**__import__("os").environ, "KERAS_BACKEND": name},
+            capture_output=True,
+        )
+        outputs[name] = np.load(root / f"{name}.npy")
+    for name in ("jax", "torch"):
+        np.testing.assert_allclose(outputs[name], outputs["tensorflow"], atol=1e-4)
+
+
+def test_same_classes_keep_the_head_and_report_the_base_on_the_same_validation_data(tmp_path):
+    x, y = zoo.datasets.load_sample("mnist")
+    data = write_images(tmp_path / "digits", x[:60], y[:60], [str(d) for d in range(10)])
+    result = zoo.task("mnist_mlp").finetune(
+        data, FinetuneOptions(out_dir=tmp_path / "m", epochs=1, verbose=0)
+    )
+    assert result["classes"] == [str(d) for d in range(10)] and result["task"] == "classification"
+    assert result["base_metrics"]["accuracy"] >= 0.7  # mnist_mlp on real MNIST digits, before training
+    assert model_dir.read(tmp_path / "m")["card"]["settings"]["new_layers"] == []
+
+
+def run_cli(*args):
+    return main(["finetune", *map(str, args)])
+
+
+@ONCE
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d.mkdir(), "has no class subfolders"),
+        (lambda d: (d / "only").mkdir(parents=True) or _png(d / "only" / "a.png"), "one class"),
+        (lambda d: [(d / c).mkdir(parents=True) for c in "ab"] and _png(d / "a" / "x.png"), "has no images"),
+        (lambda d: None, "does not exist"),
+    ],
+)
+def test_bad_data_is_one_sentence_and_leaves_no_output(tmp_path, capsys, make, message):
+    data = tmp_path / "data"
+    make(data)
+    assert run_cli("pneumonia_resnet", "--data", data, "--out", tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def _png(path, value=100):
+    Image.fromarray(np.full((28, 28), value, dtype="uint8")).save(path)
+
+
+@ONCE
+def test_corrupt_images_are_listed_or_skipped_and_counted(tmp_path, photos, capsys):
+    (photos / "clear" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (photos / "lesion" / "empty.jpg").write_bytes(b"")
+    assert run_cli("pneumonia_resnet", "--data", photos, "--out", tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert "2 image(s)" in err and "broken.png" in err and "empty.jpg" in err and "--skip-bad" in err
+    assert not (tmp_path / "out").exists()
+    args = (
+        "pneumonia_resnet",
+        "--data",
+        photos,
+        "--out",
+        tmp_path / "out",
+        "--epochs",
+        1,
+        "--skip-bad",
+        "--json",
+    )
+    assert run_cli(*args) == 0
+    assert json.loads(capsys.readouterr().out)["skipped"] == 2
+
+
+@ONCE
+def test_too_few_images_for_a_validation_split_are_refused(tmp_path, capsys):
+    for c in "ab":
+        (tmp_path / "d" / c).mkdir(parents=True)
+        _png(tmp_path / "d" / c / "1.png")
+    assert run_cli("pneumonia_resnet", "--data", tmp_path / "d", "--out", tmp_path / "out") == 2
+    assert "too few images for a validation split" in capsys.readouterr().err
+
+
+@ONCE
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"x": np.zeros((4, 28, 28))}, "must hold arrays named x and y"),
+        ({"x": np.full((4, 28, 28), np.nan), "y": np.array([0, 1, 0, 1])}, "NaN"),
+        ({"x": np.zeros((4, 28, 28)), "y": np.array([0.5, 1, 0, 1])}, "whole-number labels"),
+        ({"x": np.zeros((3, 28, 28)), "y": np.array([0, 1, 0, 1])}, "one label per image"),
+    ],
+)
+def test_bad_npz_files_are_refused(tmp_path, capsys, arrays, message):
+    np.savez(tmp_path / "d.npz", **arrays)
+    assert run_cli("pneumonia_resnet", "--data", tmp_path / "d.npz", "--out", tmp_path / "out") == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+@ONCE
+def test_npz_images_of_another_size_and_colour_are_converted(tmp_path, breast_images):
+    from zoo.core import registry, user_data
+
+    x, y = breast_images
+    rgb = np.repeat(
+        np.asarray([np.asarray(Image.fromarray(i).resize((64, 64))) for i in x])[..., None], 3, -1
+    )
+    np.savez(tmp_path / "d.npz", x=rgb, y=y, classes=np.array(["a", "b"]))
+    data = user_data.read_images(tmp_path / "d.npz", registry.get("pneumonia_resnet"))
+    assert data.x.shape == (48, 28, 28) and data.classes == ["a", "b"]
+    assert np.abs(data.x.astype(float) - x).mean() < 10  # the same pictures, resampled
+
+
+def test_a_finished_model_is_not_replaced_without_resume_or_force(tuned, capsys):
+    root, _ = tuned
+    before = (root / "model" / model_dir.WEIGHTS).read_bytes()
+    assert run_cli("pneumonia_resnet", "--data", root / "photos", "--out", root / "model", "--epochs", 1) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (root / "model" / model_dir.WEIGHTS).read_bytes() == before
+
+
+@ONCE
+def test_models_without_fine_tuning_say_so_and_name_those_with_it(capsys, tmp_path):
+    assert run_cli("dcgan_mnist", "--data", tmp_path, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert "dcgan_mnist (generation) does not finetune" in err and "cifar_resnet" in err
+
+
+@ONCE
+def test_a_folder_that_is_not_a_model_directory_is_named_as_such(tmp_path, capsys):
+    assert main(["predict", str(tmp_path), "x.png"]) == 2
+    assert "not a model directory" in capsys.readouterr().err
