@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data",
         required=True,
-        help="image classifiers: a folder with one subfolder per class, or an .npz with x and y",
+        help="classifiers: a folder of class subfolders or an .npz (x, y); char_gpt: a UTF-8 text "
+        "or a folder of .txt; linear_regression: a CSV (with --target)",
     )
     p.add_argument("--out", required=True, help="the folder the fine-tuned model is written to")
     p.add_argument(
@@ -119,7 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="epochs in all, frozen ones included (default: about 400 steps, 10 to 200 epochs)",
     )
     p.add_argument("--batch-size", type=whole(1, 1_000_000), help="examples per batch (default 32)")
-    p.add_argument("--lr", type=number(0, 1, low_open=True), default=1e-3, help="the head's learning rate")
+    p.add_argument(
+        "--steps", type=whole(1, 10**9), help="language models: optimizer steps per epoch (default 100)"
+    )
+    p.add_argument(
+        "--lr",
+        type=number(0, 1, low_open=True),
+        help="the head's learning rate (default: classifiers 1e-3 with Adam, regression 0.1 with SGD)",
+    )
     p.add_argument(
         "--val-split",
         type=number(0, 1, low_open=True, high_open=True),
@@ -366,6 +374,7 @@ def _cmd_finetune(args) -> int:
         out_dir=args.out,
         epochs=args.epochs,
         batch_size=args.batch_size,
+        steps=args.steps,
         learning_rate=args.lr,
         val_split=args.val_split,
         freeze_epochs=args.freeze_epochs,

@@ -254,3 +254,82 @@ def test_models_without_fine_tuning_say_so_and_name_those_with_it(capsys, tmp_pa
 def test_a_folder_that_is_not_a_model_directory_is_named_as_such(tmp_path, capsys):
     assert main(["predict", str(tmp_path), "x.png"]) == 2
     assert "not a model directory" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def diabetes_csv(tmp_path_factory):
+    from sklearn.datasets import load_diabetes
+
+    path = tmp_path_factory.mktemp("table") / "diabetes.csv"
+    load_diabetes(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_regressor_fine_tuned_on_a_csv_is_as_good_as_least_squares_on_its_validation_rows(
+    tmp_path, diabetes_csv
+):
+    options = FinetuneOptions(out_dir=tmp_path / "m", target="target", epochs=5, verbose=0)
+    result = zoo.task("linear_regression").finetune(diabetes_csv, options)
+    assert (result["n_train"], result["n_val"]) == (353, 89) and result["target"] == "target"
+    assert result["metrics"]["mse"] <= 1.01 * result["metrics"]["ols_mse"]  # the convex recipe reaches it
+    model = zoo.load(str(tmp_path / "m"))
+    measured = zoo.task(str(tmp_path / "m")).evaluate(model, data=diabetes_csv)
+    assert measured["n"] == 442 and "ols_mse" not in measured["metrics"]  # no training split to fit on
+
+
+@ONCE
+@pytest.mark.parametrize(
+    "csv, target, message",
+    [
+        ("a,b,y\n1,2,3\n", None, "--target is required"),
+        ("a,b,y\n1,2,3\n", "z", "lacks the columns z"),
+        ("a,b,y\n1,x,3\n2,3,4\n", "y", "the columns b hold text"),
+        ("a,b,y\n1,,3\n2,3,4\n", "y", "missing or infinite values"),
+        ("a,b,y\n1,2,3\n2,3,4\n3,4,5\n", "y", "too few for a validation split"),
+        ("y\n1\n2\n", "y", "no feature columns"),
+    ],
+)
+def test_bad_csv_files_are_one_sentence(tmp_path, capsys, csv, target, message):
+    (tmp_path / "t.csv").write_text(csv)
+    extra = ["--target", target] if target else []
+    assert run_cli("linear_regression", "--data", tmp_path / "t.csv", "--out", tmp_path / "o", *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def text_file(tmp_path_factory):
+    text, _ = zoo.datasets.load_sample("tinyshakespeare")
+    path = tmp_path_factory.mktemp("text") / "play.txt"
+    path.write_text(text[:4000], encoding="utf-8")
+    return path
+
+
+def test_char_gpt_fine_tunes_on_a_text_and_reports_both_losses_on_its_last_tenth(tmp_path, text_file):
+    options = FinetuneOptions(out_dir=tmp_path / "lm", epochs=1, steps=2, batch_size=2, verbose=0)
+    result = zoo.task("char_gpt").finetune(text_file, options)
+    assert result["task"] == "language-modeling" and result["n_val"] == 399  # characters scored in 400
+    assert 0.5 < result["base_metrics"]["val_loss"] < 3 and 0.5 < result["metrics"]["val_loss"] < 3
+    model = zoo.load(str(tmp_path / "lm"))
+    generated = zoo.task(str(tmp_path / "lm")).generate(model, {"prompt": "ROMEO:", "max_new": 5})
+    assert len(generated["text"]) >= 5
+    measured = zoo.task(str(tmp_path / "lm")).evaluate(model, data=text_file)
+    assert measured["n"] == 3999
+
+
+@ONCE
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("Grüße aus Köln. " * 40, "outside the model's vocabulary"),
+        ("To be. " * 10, "needs more than"),
+        (b"\xff\xfe not utf-8 " * 40, "is not UTF-8 text"),
+        ("   \n\n", "holds no text"),
+    ],
+)
+def test_bad_text_is_one_sentence(tmp_path, capsys, content, message):
+    path = tmp_path / "t.txt"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    assert run_cli("char_gpt", "--data", path, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and not (tmp_path / "o").exists()

@@ -29,7 +29,8 @@ class FinetuneOptions(TrainOptions):
     """`zoo finetune`'s options: TrainOptions (epochs, batch_size, seed, out_dir, resume, force, ...) and:
 
     Args:
-        learning_rate: the head's learning rate; the unfrozen network trains at a tenth of it.
+        learning_rate: the head's learning rate; the unfrozen network trains at a tenth of it (default:
+            the task's, 1e-3 for classifiers' Adam).
         val_split: the share of each class held out for validation (when the data has no val/ folder).
         freeze_epochs: epochs that train only the new head before the whole network is unfrozen
             (default: a quarter of the epochs).
@@ -38,7 +39,7 @@ class FinetuneOptions(TrainOptions):
         target: regression: the CSV column to predict.
     """
 
-    learning_rate: float = 1e-3
+    learning_rate: float | None = None
     val_split: float = 0.2
     freeze_epochs: int | None = None
     skip_bad: bool = False
@@ -49,7 +50,7 @@ class FinetuneOptions(TrainOptions):
         super().__post_init__()
         if self.out_dir is None:
             raise ValueError("--out is required: the folder the fine-tuned model is written to.")
-        if not isinstance(self.learning_rate, (int, float)) or not 0 < self.learning_rate <= 1:
+        if self.learning_rate is not None and not 0 < self.learning_rate <= 1:
             raise ValueError(f"--lr must be in (0, 1], got {self.learning_rate}.")
         if not 0 < self.val_split < 1:
             raise ValueError(f"--val-split must be between 0 and 1 (exclusive), got {self.val_split}.")
@@ -75,7 +76,8 @@ class FinetuneOptions(TrainOptions):
         if self.epochs is not None:
             epochs = self.epochs
         else:
-            epochs = min(200, max(10, -(-DEFAULT_STEPS // (steps_per_pass * passes)), self.freeze_epochs or 0))
+            steps = -(-DEFAULT_STEPS // (steps_per_pass * passes))
+            epochs = min(200, max(10, steps, self.freeze_epochs or 0))
         return epochs, epochs // 4 if self.freeze_epochs is None else self.freeze_epochs, passes
 
 
@@ -132,17 +134,31 @@ class KeepBest(keras.callbacks.Callback):
             hub.save_weights(self.model, self.path, name=self.name)
 
 
-def fit_phases(run, model, data, validation, *, epochs, freeze_epochs, learning_rate, loss, metrics) -> dict:
+def fit_phases(
+    run,
+    model,
+    data,
+    validation,
+    *,
+    epochs,
+    freeze_epochs,
+    learning_rate,
+    loss,
+    metrics,
+    optimizer=None,
+    epoch_metrics=(),
+) -> dict:
     """Train the head alone for `freeze_epochs`, then every layer at UNFROZEN_RATE x `learning_rate`;
     a killed run resumes in the phase it was in. Returns the history of the whole run; the best
-    epoch's weights are in the checkpoint folder (`best_model`)."""
+    epoch's weights are in the checkpoint folder (`best_model`). `optimizer(rate)` makes the optimizer
+    of each phase (default Adam); `epoch_metrics` add to an epoch's logs (e.g. a val_loss of their own)."""
     trainable = {id(layer): layer.trainable for layer in model.layers}
     heads = {id(layer) for layer in head(model)}
     best = run.checkpoint_dir / BEST
     done = run.state["epoch"] if run.state else 0
 
     def compile_for(rate):
-        model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=metrics)
+        model.compile(optimizer=(optimizer or keras.optimizers.Adam)(rate), loss=loss, metrics=metrics)
 
     def fit(until, state, restore):
         history = state["history"] if state else {}
@@ -154,7 +170,7 @@ def fit_phases(run, model, data, validation, *, epochs, freeze_epochs, learning_
             state=state,
             restore=restore,
             validation_data=validation,
-            epoch_metrics=[KeepBest(best, history, run.name)],
+            epoch_metrics=[*epoch_metrics, KeepBest(best, history, run.name)],
             callbacks=list(run.options.callbacks),
             verbose=run.options.verbose,
             name=run.name,

@@ -187,3 +187,122 @@ def stratified_split(data: LabeledImages, val_split: float, seed: int, path) -> 
     rows = np.arange(len(data))
     train, val = train_test_split(rows, test_size=n_val, stratify=data.y, random_state=seed)
     return np.sort(train), np.sort(val)
+
+
+@dataclass
+class LabeledTable:
+    """Rows of numeric features (N, F) and their target (N,), with the column names."""
+
+    x: np.ndarray
+    y: np.ndarray
+    columns: list[str]
+    target: str
+    skipped: list[str] = field(default_factory=list)  # rows are never skipped: bad ones are refused
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def subset(self, rows) -> LabeledTable:
+        return LabeledTable(self.x[rows], self.y[rows], self.columns, self.target)
+
+    def fingerprint(self) -> str:
+        return LabeledImages.fingerprint(self)  # the same sha256 over x and y
+
+
+def read_table(path: str | os.PathLike, target: str | None, columns: list[str] | None = None) -> LabeledTable:
+    """A CSV of numeric feature columns and a `target` column; `columns` fixes which features (and
+    their order) a trained model reads, else every column but the target is a feature."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"--data {path} is not a file; give a CSV with a header row.")
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
+        raise DataError(f"--data {path} is not a readable CSV ({type(exc).__name__}).") from None
+    if target is None:
+        raise DataError(
+            f"--target is required: the column of {path} to predict ({', '.join(map(str, table.columns))})."
+        )
+    wanted = columns if columns is not None else [c for c in table.columns if c != target]
+    missing = [c for c in (*wanted, target) if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{path} lacks the columns {', '.join(missing)}; it has {', '.join(map(str, table.columns))}."
+        )
+    if not wanted:
+        raise DataError(f"{path} has no feature columns besides the target {target}.")
+    numeric = table[[*wanted, target]].apply(pd.to_numeric, errors="coerce")
+    text = [c for c in numeric.columns if numeric[c].isna().sum() > table[c].isna().sum()]
+    if text:
+        raise DataError(
+            f"{path}: the columns {', '.join(text)} hold text; every feature and the target must be numbers."
+        )
+    gaps = [c for c in numeric.columns if numeric[c].isna().any() or not np.isfinite(numeric[c]).all()]
+    if gaps:
+        raise DataError(
+            f"{path}: the columns {', '.join(gaps)} have missing or infinite values; fill or drop those rows."
+        )
+    return LabeledTable(
+        numeric[wanted].to_numpy("float32"),
+        numeric[target].to_numpy("float32"),
+        [str(c) for c in wanted],
+        str(target),
+    )
+
+
+def random_split(data, val_split: float, seed: int, path, least: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of a seeded shuffle split; both parts need at least `least` rows."""
+    n_val = int(np.ceil(val_split * len(data)))
+    if n_val < least or len(data) - n_val < least:
+        raise DataError(
+            f"{path} has {len(data)} rows: too few for a validation split of {val_split:g} "
+            f"(each part needs at least {least})."
+        )
+    order = np.random.default_rng(seed).permutation(len(data))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+TEXT_SUFFIXES = {".txt", ".md", ".text"}
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """A UTF-8 text file, or the .txt files of a folder (sorted by name, joined by newlines)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"--data {path} does not exist.")
+    files = (
+        [path] if path.is_file() else sorted(f for f in path.rglob("*") if f.suffix.lower() in TEXT_SUFFIXES)
+    )
+    if not files:
+        raise DataError(f"--data {path} holds no text files (.txt).")
+    parts = []
+    for file in files:
+        raw = file.read_bytes()
+        try:
+            parts.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DataError(
+                f"{file} is not UTF-8 text (byte {exc.start}, line {line}); save it as UTF-8."
+            ) from None
+    text = "\n".join(parts)
+    if not text.strip():
+        raise DataError(f"--data {path} holds no text.")
+    return text
+
+
+@dataclass
+class LabeledText:
+    """A text as a language model's data: its length (characters scored) and fingerprint."""
+
+    text: str
+    scored: int | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.text) if self.scored is None else self.scored
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()

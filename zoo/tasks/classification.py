@@ -90,6 +90,10 @@ class ImageClassifier(SupervisedTask):
         from zoo.core import finetuning, user_data
         from zoo.core.training import ArrayDataset, Run
 
+        options.refuse(
+            "steps",
+            because="image classifiers train by epochs over your images (--steps is for language models)",
+        )
         finetuning.check_out(options)
         seed = options.seed or 0
         train, val = user_data.read_split(data, self.spec, options.val_split, seed, options.skip_bad)
@@ -98,7 +102,7 @@ class ImageClassifier(SupervisedTask):
             train, val = train.relabel(list(self.spec.labels)), val.relabel(list(self.spec.labels))
         tuned = self._tuned_spec(options.out.name, train.classes, same_classes, data)
         binary = tuned.task is BinaryImageClassifier
-        batch_size = options.batch_size or 32
+        batch_size, rate = options.batch_size or 32, options.learning_rate or 1e-3
         epochs, freeze_epochs, passes = options.schedule(len(train), batch_size)
         freeze_epochs = 0 if options.from_scratch else freeze_epochs
         with Run(tuned.name, options) as run:
@@ -121,7 +125,7 @@ class ImageClassifier(SupervisedTask):
                 ArrayDataset(val.x, val.y, max(batch_size, 256), shuffle=False),
                 epochs=epochs,
                 freeze_epochs=freeze_epochs,
-                learning_rate=options.learning_rate,
+                learning_rate=rate,
                 loss=_loss(binary),
                 metrics=_metrics(binary),
             )
@@ -129,7 +133,7 @@ class ImageClassifier(SupervisedTask):
             metrics = tuned.tasks().metrics(model, val.x, val.y)
             base_metrics = self.metrics(base, val.x, val.y) if same_classes and base is not None else None
             settings = {"epochs": epochs, "freeze_epochs": freeze_epochs, "passes_per_epoch": passes,
-                        "batch_size": batch_size, "learning_rate": options.learning_rate, "seed": seed,
+                        "batch_size": batch_size, "learning_rate": rate, "seed": seed,
                         "from_scratch": base is None, "new_layers": fresh}  # fmt: skip
             record = finetuning.finish(
                 run, model, tuned, self.spec, train, val, metrics, base_metrics, settings, history

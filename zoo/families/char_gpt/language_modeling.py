@@ -162,3 +162,88 @@ def train(spec, options) -> dict:
             "val": {"split": "val", "n": measured.pop("characters"), "metrics": measured},
         }
         return run.finish(model, result)
+
+
+FINETUNE_STEPS = 100  # optimizer steps per fine-tuning epoch
+FINETUNE_EPOCHS = 5
+FINETUNE_RATE = 3e-4  # AdamW, constant: below the recipe's 2e-3 peak, so the base is adapted, not erased
+HELD_OUT = 0.1  # the last 10% of the user's text scores the base and the fine-tuned model
+
+
+def finetune(spec, data, options) -> dict:
+    """Train a character LM from `spec`'s weights on a user's text; writes a model directory.
+
+    The text must use only the model's characters (refused with their list otherwise: new embedding
+    rows would start untrained and the shipped vocabulary defines the model). The last 10% is held out;
+    the epoch with the lowest held-out loss is kept.
+    """
+    from zoo.core import finetuning, user_data
+
+    options.refuse(
+        "freeze_epochs", because=f"{spec.name} fine-tunes every layer (it has no head to train alone)"
+    )
+    finetuning.check_out(options)
+    text = user_data.read_text(data)
+    base = spec.load()
+    try:
+        base.tokenizer.encode(text)
+    except ValueError as exc:
+        raise user_data.DataError(f"{data}: {exc}") from None
+    cut = int(len(text) * (1 - HELD_OUT))
+    train_text, held_out = text[:cut], text[cut:]
+    if len(train_text) <= base.context + 1 or len(held_out) < 2:
+        least = int((base.context + 2) / (1 - HELD_OUT))
+        raise user_data.DataError(
+            f"{data} has {len(text)} characters; fine-tuning {spec.name} needs more than {least} "
+            f"(a {base.context}-character window and 10% held out)."
+        )
+    seed = options.seed or 0
+    epochs, rate = options.epochs or FINETUNE_EPOCHS, options.learning_rate or FINETUNE_RATE
+    steps = options.steps or FINETUNE_STEPS
+    batch_size = options.batch_size or spec.recipe.batch_size
+    tuned = dataclasses.replace(
+        spec,
+        name=options.out.name,
+        dataset=str(data),
+        description=f"{spec.name} fine-tuned on {data} ({len(train_text):,} characters).",
+    )
+    with Run(tuned.name, options) as run:
+        if options.force:
+            finetuning.clear_finished(run.dir)
+        backend.seed_everything(seed)
+        model = spec.load()
+        scored = held_out[:10_000]
+
+        class HeldOutLoss(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if logs is not None:
+                    logs["val_loss"] = validation_loss(self.model, scored)["val_loss"]
+
+        history = finetuning.fit_phases(
+            run,
+            model,
+            WindowBatches(
+                model.tokenizer.encode(train_text), model.context, batch_size, FINETUNE_STEPS, seed
+            ),
+            None,
+            epochs=epochs,
+            freeze_epochs=0,
+            learning_rate=rate,
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=[],
+            optimizer=lambda r: keras.optimizers.AdamW(
+                learning_rate=r, weight_decay=0.1, global_clipnorm=1.0
+            ),
+            epoch_metrics=[HeldOutLoss()],
+        )
+        model = finetuning.best_model(run, tuned.build)
+        metrics, base_metrics = validation_loss(model, held_out), validation_loss(base, held_out)
+        n = metrics.pop("characters")
+        base_metrics.pop("characters")
+        settings = {"epochs": epochs, "steps_per_epoch": steps, "batch_size": batch_size,
+                    "learning_rate": rate, "seed": seed, "held_out": HELD_OUT}  # fmt: skip
+        train, val = user_data.LabeledText(train_text), user_data.LabeledText(held_out, n)
+        record = finetuning.finish(
+            run, model, tuned, spec, train, val, metrics, base_metrics, settings, history
+        )
+    return finetuning.summary(record, run.dir)

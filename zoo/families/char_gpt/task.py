@@ -13,7 +13,7 @@ class CharacterLanguageModel(Task):
 
     kind = "language-modeling"
     headline = "val_loss"
-    abilities = frozenset({"evaluate", "train", "generate"})
+    abilities = frozenset({"evaluate", "train", "generate", "finetune"})
     hint = "it writes text: use `zoo generate {name}`"
 
     def evaluate(
@@ -26,24 +26,40 @@ class CharacterLanguageModel(Task):
             >>> task = zoo.core.registry.get("char_gpt").tasks()
             >>> task.evaluate(task.spec.load(), sample=True)["metrics"]["val_loss"]
         """
-        self.refuse_data(data)
         from zoo.families.char_gpt.language_modeling import validation_loss
 
         if tta:
             raise ValueError(f"{self.name} has no flip test-time augmentation: it reads text.")
         split = split or "val"
-        if sample:
+        if data is not None:  # a user's text (a model fine-tuned on one, or any text of its characters)
+            from zoo.core import user_data
+
+            text, split = user_data.read_text(data), "all"
+            text = text[:limit] if limit else text
+        elif self.spec.dataset not in datasets.available():
+            raise ValueError(
+                f"{self.name} was fine-tuned on {self.spec.dataset}; pass --data with a text to score."
+            )
+        elif sample:
             text, _ = datasets.load_sample(self.spec.dataset)
             text, split = text[:limit] if limit else text, "val-sample"
         else:
             text, _ = datasets.load(self.spec.dataset, split, data_dir=data_dir, limit=limit)
         metrics = validation_loss(model, text)
-        return self.record(split, metrics.pop("characters"), metrics)
+        result = self.record(split, metrics.pop("characters"), metrics)
+        return {**result, "dataset": str(data)} if data is not None else result
 
     def train(self, options) -> dict:
         from zoo.families.char_gpt import language_modeling
 
         return language_modeling.train(self.spec, options)
+
+    def finetune(self, data, options) -> dict:
+        """Train from this model's weights on a UTF-8 text (or a folder of .txt); see
+        language_modeling.finetune. The result has the base's and the fine-tuned loss on the last 10%."""
+        from zoo.families.char_gpt import language_modeling
+
+        return language_modeling.finetune(self.spec, data, options)
 
     def generate(self, model, options: dict, stream=None) -> dict:
         """Continue `options["prompt"]` by `max_new` characters with a keras-hub sampler; streams
