@@ -138,6 +138,10 @@ def plot(rows: list[dict], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", help="run only the cells whose label contains this text")
+    parser.add_argument("--sizes", help="comma-separated training-set sizes to run (default: all)")
+    parser.add_argument("--seeds", type=int, help="seeds per cell (default: 3; cifar_resnet 1)")
+    parser.add_argument("--rows", nargs="*", default=[], help="JSON-lines files of earlier cells to merge in")
     args = parser.parse_args()
     epochs, freeze = (2, 1) if args.quick else (None, None)  # None: `zoo finetune`'s defaults
     studies = [
@@ -154,12 +158,18 @@ def main() -> None:
         for study, load, classes, inits, sizes in studies:
             splits = load()
             for base, scratch, label, n_seeds in inits:
-                for n in sizes[:2] if args.quick else sizes:
-                    for seed in range(1 if args.quick else n_seeds):
+                if args.only and args.only not in label:
+                    continue
+                chosen = [n for n in sizes if not args.sizes or str(n) in args.sizes.split(",")]
+                for n in chosen[:2] if args.quick else chosen:
+                    for seed in range(1 if args.quick else min(n_seeds, args.seeds or n_seeds)):
                         work = Path(tmp) / study.split()[0]
                         row = cell(base, splits, classes, n, seed, scratch, epochs, freeze, work)
                         rows.append({"study": study, "label": label, **row})
                         print(json.dumps(rows[-1]), flush=True)
+    for path in args.rows:
+        rows += [json.loads(line) for line in Path(path).read_text().splitlines() if line.startswith("{")]
+    rows.sort(key=lambda r: (r["study"], r["label"], r["n_train"], r["seed"]))
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if args.quick else ""
     (OUT / f"transfer{suffix}.json").write_text(
