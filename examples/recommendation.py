@@ -18,9 +18,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import zoo  # noqa: E402
-from applications.recommendation import baselines, recommend  # noqa: E402
+from applications.recommendation import recommend
 from zoo.datasets import anime  # noqa: E402
-from zoo.families.recommenders import recommendation  # noqa: E402
+from zoo.families.recommenders import (
+    baselines,  # noqa: E402
+    recommendation,  # noqa: E402
+)
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", default="runs/recommendation_example")

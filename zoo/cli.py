@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         required=True,
         help="classifiers: a folder of class subfolders or an .npz (x, y); char_gpt: a UTF-8 text "
-        "or a folder of .txt; linear_regression: a CSV (with --target)",
+        "or a folder of .txt; linear_regression: a CSV (with --target); recommenders: a CSV of user,item",
     )
     p.add_argument("--out", required=True, help="the folder the fine-tuned model is written to")
     p.add_argument(
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-scratch", action="store_true", help="random initial weights (a baseline for transfer)"
     )
     p.add_argument("--target", help="regression: the CSV column to predict")
+    p.add_argument("--items", help="recommenders: a CSV of item,title[,genres] (genres split by |)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("play", help="run a pretrained agent for greedy episodes")
@@ -384,6 +385,7 @@ def _cmd_finetune(args) -> int:
         skip_bad=args.skip_bad,
         from_scratch=args.from_scratch,
         target=args.target,
+        items=args.items,
         verbose="auto" if sys.stderr.isatty() else 2,
         command=_command_line(args),
     )
@@ -392,7 +394,9 @@ def _cmd_finetune(args) -> int:
     if args.json:
         print(json.dumps(result, allow_nan=False))
         return 0
-    shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
+    shown = ", ".join(
+        f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in result["metrics"].items()
+    )
     print(
         f"fine-tuned {args.name} on {result['n_train']} examples in {result['wall_time_s']} s; "
         f"the model is in {result['out']}"
@@ -401,6 +405,11 @@ def _cmd_finetune(args) -> int:
     if result.get("base_metrics"):
         print("base model on the same validation data: "
               + ", ".join(f"{k} {v:.4f}" for k, v in result["base_metrics"].items()))  # fmt: skip
+    if result.get("test"):  # recommenders: the comparison on the test part, as the anime application's
+        print(f"test ({result['test']['model']['n_users']} users)   NDCG@10  recall@10  HR@10  coverage")
+        for name, row in result["test"].items():
+            print(f"  {name:<12} {row['ndcg@10']:.4f}   {row['recall@10']:.4f}     "
+                  f"{row['hr@10']:.4f} {row['coverage']:.3f}")  # fmt: skip
     if result.get("skipped"):
         print(f"skipped {result['skipped']} unreadable files")
     return 0

@@ -18,11 +18,11 @@ from keras import ops
 from scipy import sparse
 
 import zoo
-from applications.recommendation.baselines import ALS, EASE, IALS, ItemKNN, Popularity
 from applications.recommendation.tune import tuned_settings
 from zoo.core import backend
 from zoo.datasets import anime
 from zoo.families.recommenders import ranking, recommendation
+from zoo.families.recommenders.baselines import ALS, EASE, IALS, ItemKNN, Popularity
 
 
 def _keep(matrix: sparse.csr_matrix, rows=None, columns=None) -> sparse.csr_matrix:

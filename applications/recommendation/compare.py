@@ -15,11 +15,11 @@ import numpy as np
 from scipy import stats
 
 import zoo
-from applications.recommendation.baselines import ALS, EASE, IALS, ItemKNN, Popularity
 from applications.recommendation.tune import tuned_settings
 from zoo.core import backend
 from zoo.datasets import anime
 from zoo.families.recommenders import recommendation
+from zoo.families.recommenders.baselines import ALS, EASE, IALS, ItemKNN, Popularity
 
 MODELS = ("popularity", "item_knn", "als", "ease", "ials", "two_tower", "neumf", "mult_vae")
 BASELINES = ("popularity", "item_knn", "als", "ease", "ials")

@@ -19,11 +19,11 @@ import numpy as np
 from scipy import sparse
 
 import zoo
-from applications.recommendation.baselines import EASE, Popularity
 from applications.recommendation.tune import tuned_settings
 from zoo.core import backend
 from zoo.datasets import anime
 from zoo.families.recommenders import recommendation
+from zoo.families.recommenders.baselines import EASE, Popularity
 
 
 def arrival_rounds(

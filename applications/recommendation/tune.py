@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from applications.recommendation.baselines import ALS, EASE, IALS, ItemKNN
 from zoo.core.atomic import atomic_write_json
 from zoo.datasets import anime
+from zoo.families.recommenders.baselines import ALS, EASE, IALS, ItemKNN
 from zoo.families.recommenders.recommendation import evaluate
 
 TUNED = Path(__file__).with_name("tuned.json")

@@ -15,10 +15,10 @@ from scipy import sparse
 
 import zoo
 from applications.recommendation import __main__ as cli
-from applications.recommendation import baselines, recommend
+from applications.recommendation import recommend
 from zoo.core.registry import AdamRecipe
 from zoo.datasets import anime
-from zoo.families.recommenders import neumf, ranking, recommendation, two_tower
+from zoo.families.recommenders import baselines, neumf, ranking, recommendation, two_tower
 
 requires_anime = pytest.mark.skipif(
     not full_data("anime", "interactions.csv"), reason="the full anime data ($ZOO_DATA_DIR/anime/) not found"

@@ -1,4 +1,4 @@
-"""`zoo finetune` on a user's images: a model directory that loads, predicts, resumes, and refuses bad data."""
+"""`zoo finetune`: a model directory that loads, predicts and resumes; bad images, CSVs and texts refused."""
 
 from __future__ import annotations
 
@@ -114,7 +114,10 @@ def test_the_fine_tuned_model_gives_the_same_outputs_on_every_backend(tuned, bre
     root, _ = tuned
     x = breast_images[0][:16]
     np.save(root / "x.npy", x)
-    script = "import sys, numpy as np, zoo; np.save(sys.argv[2], np.asarray(zoo.load(sys.argv[1]).predict(np.load(sys.argv[3]), verbose=0)))"
+    script = (
+        "import sys, numpy as np, zoo; model = zoo.load(sys.argv[1]); "
+        "np.save(sys.argv[2], np.asarray(model.predict(np.load(sys.argv[3]), verbose=0)))"
+    )
     outputs = {}
     for name in ("tensorflow", "jax", "torch"):
         subprocess.run(
@@ -331,5 +334,52 @@ def test_bad_text_is_one_sentence(tmp_path, capsys, content, message):
     path = tmp_path / "t.txt"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     assert run_cli("char_gpt", "--data", path, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def ratings_csv(tmp_path_factory):
+    """The bundled anime sample's first 120 users as a user,item,rating CSV (string ids)."""
+    from zoo.datasets import anime
+
+    parts = anime.load_sample()
+    matrix = (parts.train + parts.val + parts.test).tocoo()
+    users = np.unique(matrix.row)[:120]
+    keep = np.isin(matrix.row, users)
+    path = tmp_path_factory.mktemp("ratings") / "ratings.csv"
+    lines = [
+        "user,item,rating",
+        *(f"u{u},a{i},9" for u, i in zip(matrix.row[keep], matrix.col[keep], strict=True)),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_recommender_trained_on_a_csv_is_compared_with_the_baselines_and_measured_again(
+    tmp_path, ratings_csv
+):
+    options = FinetuneOptions(out_dir=tmp_path / "rec", epochs=2, verbose=0)
+    result = zoo.task("mult_vae").finetune(ratings_csv, options)
+    assert set(result["test"]) == {"model", "popularity", "ials", "item_knn", "ease"}
+    assert all(0 <= row["ndcg@10"] <= 1 for row in result["test"].values())
+    assert result["best_epoch"] in (1, 2) and 0 <= result["metrics"]["ndcg@10"] <= 1
+    out = str(tmp_path / "rec")
+    measured = zoo.task(out).evaluate(zoo.load(out), data=ratings_csv)
+    assert measured["metrics"]["ndcg@10"] == pytest.approx(result["test"]["model"]["ndcg@10"], abs=1e-6)
+
+
+@ONCE
+@pytest.mark.parametrize(
+    "csv, message",
+    [
+        ("person,thing\na,b\n", "lacks the columns user, item"),
+        ("user,item\na,\n", "empty user or item"),
+        ("user,item\na,x\na,y\nb,x\n", "too few items per user"),
+    ],
+)
+def test_bad_interaction_files_are_one_sentence(tmp_path, capsys, csv, message):
+    (tmp_path / "r.csv").write_text(csv)
+    assert run_cli("two_tower", "--data", tmp_path / "r.csv", "--out", tmp_path / "o") == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and not (tmp_path / "o").exists()

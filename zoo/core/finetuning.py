@@ -37,6 +37,7 @@ class FinetuneOptions(TrainOptions):
         skip_bad: leave unreadable files out (counted) instead of refusing the data.
         from_scratch: random initial weights instead of the base model's (the transfer study's baseline).
         target: regression: the CSV column to predict.
+        items: recommenders: a CSV of item, title[, genres] for the items of the interactions CSV.
     """
 
     learning_rate: float | None = None
@@ -45,6 +46,7 @@ class FinetuneOptions(TrainOptions):
     skip_bad: bool = False
     from_scratch: bool = False
     target: str | None = None
+    items: str | Path | None = None
 
     def __post_init__(self):
         super().__post_init__()
@@ -118,19 +120,31 @@ def head(model) -> list:
     return [next(layer for layer in reversed(model.layers) if layer.weights)]
 
 
-class KeepBest(keras.callbacks.Callback):
-    """Saves the weights whenever validation loss improves (the lowest so far in the whole run)."""
+LOWEST_LOSS = ("val_loss", "min")  # what "the best validation epoch" means unless a task says otherwise
 
-    def __init__(self, path: Path, history: dict, name: str):
+
+def best_epoch(history: dict, monitor=LOWEST_LOSS) -> int | None:
+    """The 1-based epoch whose `monitor` value was best, or None before any epoch."""
+    values = history.get(monitor[0], [])
+    if not values:
+        return None
+    return int(np.argmin(values) if monitor[1] == "min" else np.argmax(values)) + 1
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Saves the weights whenever the monitored validation figure improves on the whole run's best."""
+
+    def __init__(self, path: Path, history: dict, name: str, monitor=LOWEST_LOSS):
         super().__init__()
-        self.path, self.name = Path(path), name
-        losses = history.get("val_loss", [])
-        self.best = min(losses) if losses and self.path.is_file() else np.inf
+        self.path, self.name, (self.key, mode) = Path(path), name, monitor
+        self.sign = 1.0 if mode == "min" else -1.0
+        seen = [self.sign * v for v in history.get(self.key, [])]
+        self.best = min(seen) if seen and self.path.is_file() else np.inf
 
     def on_epoch_end(self, epoch, logs=None):
-        loss = float((logs or {}).get("val_loss", np.inf))
-        if loss < self.best:
-            self.best = loss
+        value = self.sign * float((logs or {}).get(self.key, self.sign * np.inf))
+        if value < self.best:
+            self.best = value
             hub.save_weights(self.model, self.path, name=self.name)
 
 
@@ -147,6 +161,7 @@ def fit_phases(
     metrics,
     optimizer=None,
     epoch_metrics=(),
+    monitor=LOWEST_LOSS,
 ) -> dict:
     """Train the head alone for `freeze_epochs`, then every layer at UNFROZEN_RATE x `learning_rate`;
     a killed run resumes in the phase it was in. Returns the history of the whole run; the best
@@ -170,7 +185,7 @@ def fit_phases(
             state=state,
             restore=restore,
             validation_data=validation,
-            epoch_metrics=[*epoch_metrics, KeepBest(best, history, run.name)],
+            epoch_metrics=[*epoch_metrics, KeepBest(best, history, run.name, monitor)],
             callbacks=list(run.options.callbacks),
             verbose=run.options.verbose,
             name=run.name,
@@ -199,10 +214,22 @@ def best_model(run, build):
     return model
 
 
-def finish(run, model, tuned, base, train, val, metrics, base_metrics, settings, history) -> dict:
+def finish(
+    run,
+    model,
+    tuned,
+    base,
+    train,
+    val,
+    metrics,
+    base_metrics,
+    settings,
+    history,
+    monitor=LOWEST_LOSS,
+    extra=None,
+) -> dict:
     """Write the model directory of `tuned` (a ModelSpec) fine-tuned from `base`: the best epoch's
-    weights, then model.json with its card. Returns model.json's contents."""
-    losses = history.get("val_loss", [])
+    weights, then model.json with its card (and `extra` fields). Returns model.json's contents."""
     card = {
         "validation": tuned.tasks().record("validation", len(val), metrics),
         "base_validation": base_metrics,
@@ -214,7 +241,7 @@ def finish(run, model, tuned, base, train, val, metrics, base_metrics, settings,
             "skipped": len(set(train.skipped) | set(val.skipped)),
         },
         "settings": settings,
-        "best_epoch": int(np.argmin(losses)) + 1 if losses else None,
+        "best_epoch": best_epoch(history, monitor),
         "wall_time_s": run.wall_time(history),
         "backend": backend.current(),
         "trained_on": time.strftime("%Y-%m-%d"),
@@ -239,6 +266,7 @@ def finish(run, model, tuned, base, train, val, metrics, base_metrics, settings,
         "options": tuned.options,
         "license": f"the data's; base model {base.name}: {base.license}",
         "references": list(base.references),
+        **(extra or {}),
         "card": card,
     }
     return model_dir.write(run.dir, model, record)

@@ -306,3 +306,87 @@ class LabeledText:
 
     def fingerprint(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Interactions:
+    """Who has which item: a binary users x items CSR matrix and the ids its rows and columns stand for."""
+
+    matrix: object  # scipy.sparse.csr_matrix
+    users: list[str]
+    items: list[str]
+    skipped: list[str] = field(default_factory=list)  # rows whose ids a trained model does not know
+
+    def __len__(self) -> int:
+        return int(self.matrix.nnz)
+
+    def with_matrix(self, matrix) -> Interactions:
+        return Interactions(matrix, self.users, self.items, self.skipped)
+
+    def fingerprint(self) -> str:
+        hashed = hashlib.sha256()
+        for array in (self.matrix.indptr, self.matrix.indices):
+            hashed.update(np.ascontiguousarray(array, dtype="int64").tobytes())
+        return hashed.hexdigest()
+
+
+def read_interactions(path: str | os.PathLike, users=None, items=None) -> Interactions:
+    """A CSV with `user` and `item` columns (an optional `rating` column is not used: every row is an
+    interaction). `users` / `items` fix the id order of a trained model; rows with other ids are skipped."""
+    import pandas as pd
+    from scipy import sparse
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"--data {path} is not a file; give a CSV with user and item columns.")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"--data {path} is not a readable CSV ({type(exc).__name__}).") from None
+    missing = [c for c in ("user", "item") if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{path} lacks the columns {', '.join(missing)}; it has {', '.join(map(str, table.columns))}."
+        )
+    blank = int(((table["user"].str.strip() == "") | (table["item"].str.strip() == "")).sum())
+    if blank:
+        raise DataError(f"{path} has {blank} rows with an empty user or item; fill or drop them.")
+    pairs = table[["user", "item"]].drop_duplicates()
+    user_ids = list(users) if users is not None else sorted(pairs["user"].unique())
+    item_ids = list(items) if items is not None else sorted(pairs["item"].unique())
+    rows = pairs["user"].map({u: i for i, u in enumerate(user_ids)})
+    columns = pairs["item"].map({v: i for i, v in enumerate(item_ids)})
+    known = rows.notna() & columns.notna()
+    skipped = [f"{u},{v}" for u, v in pairs[~known].itertuples(index=False)]
+    matrix = sparse.csr_matrix(
+        (np.ones(int(known.sum()), "float32"), (rows[known].astype(int), columns[known].astype(int))),
+        shape=(len(user_ids), len(item_ids)),
+    )
+    if matrix.nnz == 0:
+        raise DataError(f"{path} holds no interactions{' with ids this model knows' if skipped else ''}.")
+    return Interactions(matrix, user_ids, item_ids, skipped)
+
+
+def read_item_table(path: str | os.PathLike, items: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Titles and genres ("A|B") of `items` from a CSV of `item`, `title` and an optional `genres`."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"--items {path} is not a file; give a CSV with item and title columns.")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"--items {path} is not a readable CSV ({type(exc).__name__}).") from None
+    missing = [c for c in ("item", "title") if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{path} lacks the columns {', '.join(missing)}; it has {', '.join(map(str, table.columns))}."
+        )
+    by_id = table.drop_duplicates("item").set_index("item")
+    titles = [by_id["title"].get(i, i) for i in items]
+    genres = [
+        tuple(g for g in str(by_id["genres"].get(i, "")).split("|") if g) if "genres" in by_id else ()
+        for i in items
+    ]
+    return titles, genres

@@ -11,7 +11,7 @@ class Recommender(Task):
 
     kind = "recommendation"
     headline = "ndcg@10"
-    abilities = frozenset({"evaluate", "train"})
+    abilities = frozenset({"evaluate", "train", "finetune"})
     hint = "it ranks items for users: use `python -m applications.recommendation recommend`"
 
     def evaluate(
@@ -23,9 +23,16 @@ class Recommender(Task):
             >>> task = zoo.core.registry.get("two_tower").tasks()
             >>> task.evaluate(task.spec.load(), sample=True)["metrics"]["ndcg@10"]
         """
-        self.refuse_data(data)
-        from zoo.families.recommenders import recommendation
+        from zoo.families.recommenders import own_data, recommendation
 
+        if "catalogue" in self.spec.options:  # a model directory trained on a user's CSV
+            if data is None:
+                raise ValueError(
+                    f"{self.name} was trained on {self.spec.dataset}; pass --data with that CSV."
+                )
+            users, metrics = own_data.evaluate(self.spec, model, data)
+            return {**self.record("test", users, metrics), "dataset": str(data)}
+        self.refuse_data(data)
         split = split or "test"
         if split not in ("val", "test") or limit is not None or tta:
             raise ValueError(
@@ -33,6 +40,13 @@ class Recommender(Task):
             )
         label, users, metrics = recommendation.score_split(model, split, data_dir=data_dir, sample=sample)
         return self.record(label, users, metrics)
+
+    def finetune(self, data, options) -> dict:
+        """Train this recommender's architecture and recipe on a CSV of (user, item) rows, compared with
+        the baselines on the same split; see own_data.py."""
+        from zoo.families.recommenders import own_data
+
+        return own_data.finetune(self.spec, data, options)
 
     def train(self, options) -> dict:
         from zoo.families.recommenders import recommendation
