@@ -13,8 +13,9 @@ import argparse
 from pathlib import Path
 
 import zoo
-from applications.finance import forecast, walkforward
+from applications.finance import forecast
 from zoo.datasets import prices
+from zoo.families.ts_transformer import walkforward
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", default="runs/finance_example")

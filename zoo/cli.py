@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         required=True,
         help="classifiers: a folder of class subfolders or an .npz (x, y); char_gpt: a UTF-8 text "
-        "or a folder of .txt; linear_regression: a CSV (with --target); recommenders: a CSV of user,item",
+        "or a folder of .txt; linear_regression: a CSV (with --target); recommenders: a CSV of user,item; "
+        "ts_transformer: an OHLC CSV or a folder of them",
     )
     p.add_argument("--out", required=True, help="the folder the fine-tuned model is written to")
     p.add_argument(
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--target", help="regression: the CSV column to predict")
     p.add_argument("--items", help="recommenders: a CSV of item,title[,genres] (genres split by |)")
+    p.add_argument("--cut", help="ts_transformer: train before this date, walk forward after it (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("play", help="run a pretrained agent for greedy episodes")
@@ -386,6 +388,7 @@ def _cmd_finetune(args) -> int:
         from_scratch=args.from_scratch,
         target=args.target,
         items=args.items,
+        cut=args.cut,
         verbose="auto" if sys.stderr.isatty() else 2,
         command=_command_line(args),
     )
@@ -410,6 +413,9 @@ def _cmd_finetune(args) -> int:
         for name, row in result["test"].items():
             print(f"  {name:<12} {row['ndcg@10']:.4f}   {row['recall@10']:.4f}     "
                   f"{row['hr@10']:.4f} {row['coverage']:.3f}")  # fmt: skip
+    for target, part in result.get("after_cut", {}).items():  # forecasters: the walk-forward after the cut
+        print(f"after {result['cut']}, {target} QLIKE: "
+              + ", ".join(f"{name} {value:.4f}" for name, value in part["qlike"].items()))  # fmt: skip
     if result.get("skipped"):
         print(f"skipped {result['skipped']} unreadable files")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from applications.finance.walkforward import Forecasts, per_date_mean
+from zoo.families.ts_transformer.walkforward import Forecasts, per_date_mean
 
 TRADING_DAYS = 252
 SIZING_MODELS = ("ts_transformer", "garch", "har", "ewma")

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from applications.finance import walkforward
 from applications.finance.backtest import TRADING_DAYS
 from applications.finance.report import NOTE, pyplot, save_png
-from zoo.families.ts_transformer import volatility
+from zoo.families.ts_transformer import volatility, walkforward
 
 Z90 = 1.6449  # the normal distribution's 95th percentile: a two-sided 90% band
 RECENT_DAYS = 250

@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from applications.finance import backtest as strategy
-from applications.finance import walkforward
 from applications.finance.report import NOTE
 from zoo.core import backend
-from zoo.families.ts_transformer import volatility
+from zoo.families.ts_transformer import volatility, walkforward
 
 
 def run(

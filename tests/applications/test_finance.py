@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import zoo
-from applications.finance import backtest, baselines, metrics, walkforward
+from applications.finance import backtest
 from applications.finance.__main__ import main
 from tests.conftest import full_data
 from zoo.datasets import prices
-from zoo.families.ts_transformer import volatility
+from zoo.families.ts_transformer import baselines, metrics, volatility, walkforward
 
 # `zoo eval ts_transformer --sample --json`: qlike_rv1 0.834785 on tensorflow, jax and torch (equal to 1e-8)
 SAMPLE_QLIKE_RV1 = 0.834785

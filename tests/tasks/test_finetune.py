@@ -383,3 +383,37 @@ def test_bad_interaction_files_are_one_sentence(tmp_path, capsys, csv, message):
     assert run_cli("two_tower", "--data", tmp_path / "r.csv", "--out", tmp_path / "o") == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def bars_folder(tmp_path_factory):
+    """The bundled SPY and IBM bars (1,000 days each) as OHLC CSVs."""
+    from zoo.datasets import prices
+
+    folder = tmp_path_factory.mktemp("bars")
+    for ticker in prices.SAMPLE_TICKERS:
+        b = prices.load(ticker, sample=True)
+        rows = zip(b.dates, b.open, b.high, b.low, b.close, strict=True)
+        lines = ["Date,Open,High,Low,Close", *(",".join(map(str, row)) for row in rows)]
+        (folder / f"{ticker}.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_the_forecaster_fine_tunes_before_the_cut_and_walks_forward_after_it(tmp_path, bars_folder):
+    options = FinetuneOptions(out_dir=tmp_path / "ts", epochs=1, cut="2016-06-01", verbose=0)
+    result = zoo.task("ts_transformer").finetune(bars_folder, options)
+    assert result["cut"] == "2016-06-01" and set(result["base_metrics"]) == {"val_loss"}
+    qlike = result["after_cut"]["rv1"]["qlike"]
+    assert {"naive", "ewma", "garch", "har", "ts_transformer", "ts_transformer (shipped)"} == set(qlike)
+    out = str(tmp_path / "ts")
+    measured = zoo.task(out).evaluate(zoo.load(out), data=bars_folder)
+    assert measured["metrics"]["qlike_rv1"] == pytest.approx(qlike["ts_transformer"], rel=1e-5)
+
+
+@ONCE
+def test_a_cut_that_leaves_too_little_history_is_refused(tmp_path, bars_folder, capsys):
+    assert (
+        run_cli("ts_transformer", "--data", bars_folder, "--out", tmp_path / "o", "--cut", "2014-12-01") == 2
+    )
+    err = capsys.readouterr().err
+    assert "pass a later --cut" in err and not (tmp_path / "o").exists()

@@ -38,6 +38,7 @@ class FinetuneOptions(TrainOptions):
         from_scratch: random initial weights instead of the base model's (the transfer study's baseline).
         target: regression: the CSV column to predict.
         items: recommenders: a CSV of item, title[, genres] for the items of the interactions CSV.
+        cut: forecasters: the date (YYYY-MM-DD) before which it trains and after which it is measured.
     """
 
     learning_rate: float | None = None
@@ -47,6 +48,7 @@ class FinetuneOptions(TrainOptions):
     from_scratch: bool = False
     target: str | None = None
     items: str | Path | None = None
+    cut: str | None = None
 
     def __post_init__(self):
         super().__post_init__()

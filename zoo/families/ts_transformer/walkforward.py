@@ -2,7 +2,7 @@
 comparison tables (QLIKE, MSE, Diebold-Mariano; RMSE, direction, IC), per asset or pooled.
 
 No look-ahead: a forecast for date t sees bars up to t only. The baselines refit every 21 days on
-data before the refit date (applications.finance.baselines); ts_transformer's shipped weights were
+data before the refit date (baselines.py); ts_transformer's shipped weights were
 trained on targets that end before 2006 (purged), so nothing after 2007 is in them.
 """
 
@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from applications.finance import baselines, metrics
 from zoo.datasets.prices import Prices
-from zoo.families.ts_transformer import volatility
+from zoo.families.ts_transformer import baselines, metrics, volatility
 
 VARIANCE_MODELS = ("naive", "ewma", "garch", "har", "ts_transformer")
 RETURN_MODELS = ("zero", "mean", "ar", "ts_transformer")
