@@ -135,6 +135,35 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+def markdown(rows: list[dict]) -> str:
+    """Test accuracy (and AUC for two classes), mean over seeds with the range, per size and start."""
+    lines = []
+    for study in sorted({r["study"] for r in rows}):
+        mine = [r for r in rows if r["study"] == study]
+        sizes = sorted({r["n_train"] for r in mine})
+        auc = ", AUC" if "auc" in mine[0]["test"] else ""
+        lines += [f"**{study}** (test accuracy{auc}; mean over seeds, min-max in brackets)", "",
+                  "| start | " + " | ".join(f"{n} images" for n in sizes) + " |",
+                  "| --- |" + " ---: |" * len(sizes)]  # fmt: skip
+        for label in sorted({r["label"] for r in mine}):
+            cells = []
+            for n in sizes:
+                cell = [r for r in mine if r["label"] == label and r["n_train"] == n]
+                if not cell:
+                    cells.append("-")
+                    continue
+                acc = [r["test"]["accuracy"] for r in cell]
+                shown = (
+                    f"{np.mean(acc):.3f} [{min(acc):.3f}-{max(acc):.3f}]" if len(acc) > 1 else f"{acc[0]:.3f}"
+                )
+                if "auc" in cell[0]["test"]:
+                    shown += f", AUC {np.mean([r['test']['auc'] for r in cell]):.3f}"
+                cells.append(f"{shown} (n={len(cell)})")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -156,7 +185,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for study, load, classes, inits, sizes in studies:
-            splits = load()
+            splits = None
             for base, scratch, label, n_seeds in inits:
                 if args.only and args.only not in label:
                     continue
@@ -164,6 +193,7 @@ def main() -> None:
                 for n in chosen[:2] if args.quick else chosen:
                     for seed in range(1 if args.quick else min(n_seeds, args.seeds or n_seeds)):
                         work = Path(tmp) / study.split()[0]
+                        splits = splits or load()
                         row = cell(base, splits, classes, n, seed, scratch, epochs, freeze, work)
                         rows.append({"study": study, "label": label, **row})
                         print(json.dumps(rows[-1]), flush=True)
@@ -176,6 +206,8 @@ def main() -> None:
         json.dumps({"backend": zoo.core.backend.current(), "rows": rows}, indent=1)
     )
     plot(rows, OUT / f"transfer{suffix}.png")
+    (OUT / f"transfer{suffix}.md").write_text(markdown(rows) + "\n")
+    print(markdown(rows))
 
 
 if __name__ == "__main__":

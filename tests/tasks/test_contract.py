@@ -16,7 +16,7 @@ from zoo.tasks.base import NotSupported, Task
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = zoo.list_models()
-VERBS = {"predict": "predict", "generate": "generate", "play": "play"}
+VERBS = {"predict": "predict", "generate": "generate", "play": "play", "finetune": "finetune"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -33,8 +33,9 @@ def test_abilities_match_the_methods(name):
     for ability, method in VERBS.items():
         overridden = getattr(type(task), method) is not getattr(Task, method)
         assert overridden == (ability in task.abilities), (name, ability)
-    with pytest.raises(NotSupported, match="not supported yet"):
-        task.finetune(None, None, None)
+    if "finetune" not in task.abilities:
+        with pytest.raises(NotSupported, match="cannot be fine-tuned on your own data"):
+            task.finetune(None, None)
     with pytest.raises(NotSupported, match="not supported yet"):
         task.serve()
 
@@ -50,6 +51,7 @@ def test_with_ability_lists_the_offering_models():
     assert registry.with_ability("play") == ["dqn_cartpole"]
     assert set(registry.with_ability("generate")) == {"char_gpt", "dcgan_mnist"}
     assert "char_gpt" not in registry.with_ability("predict")
+    assert set(registry.names()) - set(registry.with_ability("finetune")) == {"dcgan_mnist", "dqn_cartpole"}
 
 
 def test_no_command_or_door_branches_on_a_task_name():

@@ -417,3 +417,12 @@ def test_a_cut_that_leaves_too_little_history_is_refused(tmp_path, bars_folder, 
     )
     err = capsys.readouterr().err
     assert "pass a later --cut" in err and not (tmp_path / "o").exists()
+
+
+@ONCE
+def test_a_model_directory_exports_like_a_zoo_model(tuned, tmp_path):
+    from zoo import export
+
+    root, _ = tuned
+    result = export.export(str(root / "model"), "saved_model", tmp_path)
+    assert result["model"] == "model" and result["max_abs_diff"] <= 1e-4 and (tmp_path / "model").is_dir()

@@ -74,21 +74,25 @@ def read_images(path: str | os.PathLike, spec, skip_bad: bool = False) -> Labele
         raise DataError(
             f"--data {path} has no class subfolders; expected one subfolder per class of PNG/JPEG images."
         )
-    xs, ys, bad = [], [], []
+    listing = []
     for label, name in enumerate(classes):
         files = sorted(
             f for f in (path / name).rglob("*") if f.is_file() and f.suffix.lower() in inputs.IMAGE_SUFFIXES
         )
         if not files:
             raise DataError(f"the class folder {path / name} has no images (PNG or JPEG).")
-        for file in files:
-            try:
-                x, _ = inputs.read_inputs([file], spec, resize=True)
-            except inputs.InputError:
-                bad.append(str(file))
-                continue
+        listing += [(file, label) for file in files]
+    xs, ys, bad = [], [], []
+    progress = _progress(len(listing), f"reading {path}")
+    for done, (file, label) in enumerate(listing, start=1):
+        try:
+            x, _ = inputs.read_inputs([file], spec, resize=True)
+        except inputs.InputError:
+            bad.append(str(file))
+        else:
             xs.append(x)
             ys.append(label)
+        progress(done)
     if bad and not skip_bad:
         raise DataError(
             f"{len(bad)} image(s) in {path} cannot be read: {_listing(bad)}; "
@@ -97,6 +101,20 @@ def read_images(path: str | os.PathLike, spec, skip_bad: bool = False) -> Labele
     if not xs:
         raise DataError(f"no image in {path} can be read.")
     return LabeledImages(np.concatenate(xs), np.asarray(ys, dtype="int64"), classes, bad)
+
+
+def _progress(total: int, what: str, every: int = 500):
+    """A progress line on stderr for long reads (more than `every` files), else nothing."""
+    import sys
+
+    if total <= every:
+        return lambda done: None
+
+    def show(done: int) -> None:
+        if done % every == 0 or done == total:
+            print(f"{what}: {done}/{total} files", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _read_npz(path: Path, spec) -> LabeledImages:
