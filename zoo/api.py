@@ -51,7 +51,7 @@ def train(name: str, **options) -> dict:
 
     Args:
         name: a name from `list_models()`.
-        **options: fields of zoo.core.training.TrainOptions (epochs, batch_size, out_dir, resume,
+        **options: fields of zoo.core.training.TrainOptions (epochs, batch_size, out_dir, resume, force,
             limit, holdout, seed, steps, data_dir, distribute, verbose, callbacks, command).
 
     Example:

@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", action="store_true", help="continue after the last finished epoch")
+    p.add_argument("--force", action="store_true", help="start again in an --out that holds a checkpoint")
     p.add_argument("--limit", type=whole(1, 10**9), help="train on the first N examples only (N >= 1)")
     p.add_argument(
         "--holdout",
@@ -352,6 +353,7 @@ def _cmd_train(args) -> int:
             batch_size=args.batch_size,
             out_dir=args.out,
             resume=args.resume,
+            force=args.force,
             data_dir=args.data_dir,
             limit=args.limit,
             holdout=args.holdout,

@@ -129,3 +129,25 @@ def test_a_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path, tiny_m
     a = zoo.load("mnist_mlp", weights=whole["weights"]).get_weights()
     b = zoo.load("mnist_mlp", weights=resumed["weights"]).get_weights()
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_force_starts_again_in_a_folder_with_a_checkpoint(tmp_path, tiny_mnist_dir):
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        zoo.train(
+            "mnist_mlp", epochs=2, out_dir=run_dir, data_dir=tiny_mnist_dir, verbose=0,
+            callbacks=[StopAfterFirstEpoch()],
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="give one of them"):
+        zoo.train("mnist_mlp", epochs=2, out_dir=run_dir, resume=True, force=True)
+    start = RecordStart()
+    result = zoo.train(
+        "mnist_mlp",
+        epochs=2,
+        out_dir=run_dir,
+        data_dir=tiny_mnist_dir,
+        verbose=0,
+        force=True,
+        callbacks=[start],
+    )
+    assert start.epochs == [0, 1] and start.iterations == 0 and len(result["history"]["loss"]) == 2

@@ -348,24 +348,31 @@ class Interactions:
         return hashed.hexdigest()
 
 
-def read_interactions(path: str | os.PathLike, users=None, items=None) -> Interactions:
-    """A CSV with `user` and `item` columns (an optional `rating` column is not used: every row is an
-    interaction). `users` / `items` fix the id order of a trained model; rows with other ids are skipped."""
+def _string_csv(path, flag: str, required: tuple[str, ...]):
+    """A CSV read as text (ids stay as written), with its `required` columns checked."""
     import pandas as pd
-    from scipy import sparse
 
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"--data {path} is not a file; give a CSV with user and item columns.")
+        raise DataError(f"{flag} {path} is not a file; give a CSV with the columns {', '.join(required)}.")
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"--data {path} is not a readable CSV ({type(exc).__name__}).") from None
-    missing = [c for c in ("user", "item") if c not in table.columns]
+        raise DataError(f"{flag} {path} is not a readable CSV ({type(exc).__name__}).") from None
+    missing = [c for c in required if c not in table.columns]
     if missing:
         raise DataError(
             f"{path} lacks the columns {', '.join(missing)}; it has {', '.join(map(str, table.columns))}."
         )
+    return table
+
+
+def read_interactions(path: str | os.PathLike, users=None, items=None) -> Interactions:
+    """A CSV with `user` and `item` columns (an optional `rating` column is not used: every row is an
+    interaction). `users` / `items` fix the id order of a trained model; rows with other ids are skipped."""
+    from scipy import sparse
+
+    table = _string_csv(path, "--data", ("user", "item"))
     blank = int(((table["user"].str.strip() == "") | (table["item"].str.strip() == "")).sum())
     if blank:
         raise DataError(f"{path} has {blank} rows with an empty user or item; fill or drop them.")
@@ -387,20 +394,7 @@ def read_interactions(path: str | os.PathLike, users=None, items=None) -> Intera
 
 def read_item_table(path: str | os.PathLike, items: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
     """Titles and genres ("A|B") of `items` from a CSV of `item`, `title` and an optional `genres`."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"--items {path} is not a file; give a CSV with item and title columns.")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"--items {path} is not a readable CSV ({type(exc).__name__}).") from None
-    missing = [c for c in ("item", "title") if c not in table.columns]
-    if missing:
-        raise DataError(
-            f"{path} lacks the columns {', '.join(missing)}; it has {', '.join(map(str, table.columns))}."
-        )
+    table = _string_csv(path, "--items", ("item", "title"))
     by_id = table.drop_duplicates("item").set_index("item")
     titles = [by_id["title"].get(i, i) for i in items]
     genres = [
