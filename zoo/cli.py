@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--epochs",
         type=whole(1, 10_000),
-        help="epochs in all, frozen ones included (default: about 400 steps, 10 to 200 epochs)",
+        help="epochs in all, frozen ones included (default: at least 400 steps, 10 to 20 epochs)",
     )
     p.add_argument("--batch-size", type=whole(1, 1_000_000), help="examples per batch (default 32)")
     p.add_argument(
@@ -133,7 +133,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--val-split",
         type=number(0, 1, low_open=True, high_open=True),
-        default=0.2,
         help="share of each class held out for validation (default 0.2; a val/ folder beside train/ wins)",
     )
     p.add_argument(

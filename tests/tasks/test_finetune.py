@@ -426,3 +426,78 @@ def test_a_model_directory_exports_like_a_zoo_model(tuned, tmp_path):
     root, _ = tuned
     result = export.export(str(root / "model"), "saved_model", tmp_path)
     assert result["model"] == "model" and result["max_abs_diff"] <= 1e-4 and (tmp_path / "model").is_dir()
+
+
+def test_a_model_directory_fine_tunes_again_and_still_loads(tuned, tmp_path):
+    root, _ = tuned
+    options = FinetuneOptions(out_dir=tmp_path / "again", epochs=1, verbose=0)
+    result = zoo.task(str(root / "model")).finetune(root / "photos", options)
+    record = model_dir.read(tmp_path / "again")
+    assert (record["base"], record["parent"]) == ("pneumonia_resnet", "model")
+    assert result["base_metrics"] is not None  # the same classes: the parent's head carried over
+    assert zoo.load(str(tmp_path / "again")).count_params() == zoo.load("pneumonia_resnet").count_params()
+
+
+@ONCE
+@pytest.mark.parametrize(
+    "base, flags, message",
+    [
+        ("char_gpt", ["--skip-bad"], "--skip-bad does not apply to char_gpt"),
+        ("pneumonia_resnet", ["--cut", "2020-01-01", "--steps", "3"], "--steps and --cut do not apply"),
+        ("mult_vae", ["--val-split", "0.3"], "--val-split does not apply to mult_vae"),
+    ],
+)
+def test_an_option_the_task_does_not_use_is_refused_by_name(tmp_path, capsys, base, flags, message):
+    assert run_cli(base, "--data", tmp_path, "--out", tmp_path / "o", *flags) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_resume_refuses_other_data(tmp_path, photos, breast_images):
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    out = tmp_path / "model"
+    with pytest.raises(KeyboardInterrupt):
+        zoo.task("pneumonia_resnet").finetune(
+            photos, FinetuneOptions(out_dir=out, epochs=2, verbose=0, callbacks=[Kill()])
+        )
+    other = write_images(tmp_path / "other", *breast_images, ["benign", "malignant"])
+    for image in sorted((other / "benign").glob("*.png"))[:3]:
+        image.unlink()
+    with pytest.raises(ValueError, match="trained on other data"):
+        zoo.task("pneumonia_resnet").finetune(
+            other, FinetuneOptions(out_dir=out, epochs=2, verbose=0, resume=True)
+        )
+
+
+@ONCE
+def test_a_split_without_every_class_in_validation_is_refused(tmp_path, capsys):
+    for name, count in (("common", 20), ("rare", 2)):
+        (tmp_path / "d" / name).mkdir(parents=True)
+        for i in range(count):
+            _png(tmp_path / "d" / name / f"{i}.png", value=10 * i)
+    assert run_cli("pneumonia_resnet", "--data", tmp_path / "d", "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert "holds no image of rare" in err and not (tmp_path / "o").exists()
+
+
+@ONCE
+@pytest.mark.parametrize("content", [b"PK\x03\x04 not a zip", None])
+def test_a_damaged_npz_or_a_scalar_label_is_one_sentence(tmp_path, capsys, content):
+    path = tmp_path / "d.npz"
+    if content is None:
+        np.savez(path, x=np.zeros((2, 28, 28)), y=np.array(1))
+    else:
+        path.write_bytes(content)
+    assert run_cli("pneumonia_resnet", "--data", path, "--out", tmp_path / "o") == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+@ONCE
+def test_a_cut_after_the_data_is_refused_before_training(tmp_path, bars_folder, capsys):
+    assert (
+        run_cli("ts_transformer", "--data", bars_folder, "--out", tmp_path / "o", "--cut", "2017-11-01") == 2
+    )
+    err = capsys.readouterr().err
+    assert "fewer than 30 forecast dates after" in err and not (tmp_path / "o").exists()

@@ -8,6 +8,7 @@ checkpoints and --resume as `zoo train`; the finished folder is a model director
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,12 @@ import keras
 import numpy as np
 
 from zoo.core import backend, hub, model_dir
+from zoo.core.atomic import atomic_write_json
 from zoo.core.training import TrainOptions, fit_resumable, last_checkpoint
 
 BEST = "best.weights.h5"  # in the run's checkpoint folder: the weights of the best validation epoch
 UNFROZEN_RATE = 0.1  # the whole network trains at this fraction of the head's learning rate
-DEFAULT_STEPS = 400  # without --epochs: about this many optimizer steps in all (10 to 200 epochs)
+DEFAULT_STEPS = 400  # without --epochs: at least this many optimizer steps (10 to 20 epochs)
 MIN_STEPS_PER_EPOCH = 20  # a small set is passed over several times per epoch (checkpoints stay few)
 
 
@@ -31,7 +33,8 @@ class FinetuneOptions(TrainOptions):
     Args:
         learning_rate: the head's learning rate; the unfrozen network trains at a tenth of it (default:
             the task's, 1e-3 for classifiers' Adam).
-        val_split: the share of each class held out for validation (when the data has no val/ folder).
+        val_split: the share of each class (or of the rows) held out for validation, default 0.2, when the
+            data has no val/ folder.
         freeze_epochs: epochs that train only the new head before the whole network is unfrozen
             (default: a quarter of the epochs).
         skip_bad: leave unreadable files out (counted) instead of refusing the data.
@@ -42,7 +45,7 @@ class FinetuneOptions(TrainOptions):
     """
 
     learning_rate: float | None = None
-    val_split: float = 0.2
+    val_split: float | None = None
     freeze_epochs: int | None = None
     skip_bad: bool = False
     from_scratch: bool = False
@@ -56,7 +59,7 @@ class FinetuneOptions(TrainOptions):
             raise ValueError("--out is required: the folder the fine-tuned model is written to.")
         if self.learning_rate is not None and not 0 < self.learning_rate <= 1:
             raise ValueError(f"--lr must be in (0, 1], got {self.learning_rate}.")
-        if not 0 < self.val_split < 1:
+        if self.val_split is not None and not 0 < self.val_split < 1:
             raise ValueError(f"--val-split must be between 0 and 1 (exclusive), got {self.val_split}.")
         if self.freeze_epochs is not None and (
             not isinstance(self.freeze_epochs, int) or self.freeze_epochs < 0
@@ -79,10 +82,24 @@ class FinetuneOptions(TrainOptions):
         passes = -(-MIN_STEPS_PER_EPOCH // steps_per_pass)
         if self.epochs is not None:
             epochs = self.epochs
-        else:
-            steps = -(-DEFAULT_STEPS // (steps_per_pass * passes))
-            epochs = min(200, max(10, steps, self.freeze_epochs or 0))
+        else:  # an epoch has at least MIN_STEPS_PER_EPOCH steps, so this is at most 20 epochs
+            epochs = max(10, -(-DEFAULT_STEPS // (steps_per_pass * passes)), self.freeze_epochs or 0)
         return epochs, epochs // 4 if self.freeze_epochs is None else self.freeze_epochs, passes
+
+    def use_only(self, *used: str, task: str) -> None:
+        """Refuse, by name, every task-specific option given that `task` does not use."""
+        flags = {"steps": "steps", "freeze_epochs": "freeze-epochs", "val_split": "val-split",
+                 "skip_bad": "skip-bad", "from_scratch": "from-scratch", "target": "target",
+                 "items": "items", "cut": "cut", "batch_size": "batch-size"}  # fmt: skip
+        given = [f for f in flags if f not in used and getattr(self, f) not in (None, False)]
+        if given:
+            shown = " and ".join(f"--{flags[f]}" for f in given)
+            raise ValueError(f"{shown} {'does' if len(given) == 1 else 'do'} not apply to {task}.")
+
+    @property
+    def model_name(self) -> str:
+        """The fine-tuned model's name: its folder's (`--out .` names it after the current folder)."""
+        return self.out.resolve().name
 
 
 def check_out(options: FinetuneOptions) -> None:
@@ -211,9 +228,34 @@ def fit_phases(
 
 def best_model(run, build):
     """A fresh model from `build()` holding the best validation epoch's weights."""
+    if not (run.checkpoint_dir / BEST).is_file():
+        raise ValueError(
+            f"no epoch of {run.name} had a finite validation figure (training diverged); "
+            "lower --lr and start again with --force."
+        )
     model = build()
     hub.load_weights(model, run.checkpoint_dir / BEST, name=run.name)
     return model
+
+
+SETTLED = "finetune.json"  # in the checkpoint folder: what a resumed run must keep
+
+
+def settle(run, *, fingerprint: str, freeze_epochs: int = 0) -> int:
+    """The first session of a run records its data's fingerprint and frozen epochs; a resumed one must
+    see the same data and keeps the same frozen epochs (a new count would restore the wrong optimizer).
+    Returns the frozen epochs to use."""
+    path = run.checkpoint_dir / SETTLED
+    if run.state is not None and path.is_file():
+        settled = json.loads(path.read_text())
+        if settled["fingerprint"] != fingerprint:
+            raise ValueError(
+                f"{run.dir} was trained on other data (fingerprint {settled['fingerprint'][:12]}, this data "
+                f"{fingerprint[:12]}); resume with the same --data or start again with --force."
+            )
+        return settled["freeze_epochs"]
+    atomic_write_json(path, {"fingerprint": fingerprint, "freeze_epochs": freeze_epochs})
+    return freeze_epochs
 
 
 def finish(
@@ -253,7 +295,8 @@ def finish(
     }
     record = {
         "name": tuned.name,
-        "base": base.name,
+        "base": base.base or base.name,  # the registered model it is built as
+        "parent": base.name,  # what it was fine-tuned from: the base, or another model directory
         "base_sha256": None
         if settings.get("from_scratch")
         else base.weights_sha256 or hub.entry(base.name).get("sha256"),

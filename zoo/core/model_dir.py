@@ -84,6 +84,7 @@ def spec(path: str | os.PathLike) -> registry.ModelSpec:
         options=record.get("options", base.options),
         weights_file=str(path / WEIGHTS),
         weights_sha256=record["weights"].get("sha256"),
+        base=base.name,
     )
 
 
@@ -109,6 +110,7 @@ def write(path: str | os.PathLike, model, record: dict) -> dict:
     """Save `model`'s weights and then model.json (the commit point) into `path`; returns the record."""
     path = Path(path)
     weights = path / WEIGHTS
+    (path / MANIFEST).unlink(missing_ok=True)  # a rewrite (--resume) is not a model until it commits again
     hub.save_weights(model, weights, name=record["name"])
     record = {
         "format": FORMAT,

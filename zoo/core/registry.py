@@ -85,6 +85,7 @@ class ModelSpec:
     references: tuple[str, ...] = ()
     weights_file: str | None = None  # a model directory's own weights (zoo.core.model_dir), else the hub's
     weights_sha256: str | None = None
+    base: str | None = None  # a model directory's registered model (its builder and recipe)
 
     @property
     def kind(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,11 +127,11 @@ def _read_npz(path: Path, spec) -> LabeledImages:
                 )
             x, y = data["x"], data["y"]
             classes = [str(c) for c in data["classes"]] if "classes" in data.files else None
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"--data {path} is not a readable .npz file ({type(exc).__name__}).") from None
-    if x.ndim == 0 or len(x) != len(y) or y.ndim != 1:
+    if x.ndim == 0 or y.ndim != 1 or len(x) != len(y):
         raise DataError(
             f"--data {path}: x has shape {x.shape} and y {y.shape}; expected one label per image."
         )
@@ -175,6 +176,7 @@ def _given_split(train_path: Path, val_path: Path, spec, skip_bad: bool):
             f"({', '.join(train.classes)} vs {', '.join(val.classes)})."
         )
     check_classes(train, train_path)
+    check_classes(val, val_path)
     return train, val
 
 
@@ -204,6 +206,12 @@ def stratified_split(data: LabeledImages, val_split: float, seed: int, path) -> 
         )
     rows = np.arange(len(data))
     train, val = train_test_split(rows, test_size=n_val, stratify=data.y, random_state=seed)
+    absent = [c for k, c in enumerate(data.classes) if not np.any(data.y[val] == k)]
+    if absent:  # a class too small for its share of the split: validation could not measure it
+        raise DataError(
+            f"{path}: a validation split of {val_split:g} holds no image of {', '.join(absent)}; "
+            "add images of it, raise --val-split, or give train/ and val/ folders."
+        )
     return np.sort(train), np.sort(val)
 
 

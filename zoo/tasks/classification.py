@@ -90,17 +90,16 @@ class ImageClassifier(SupervisedTask):
         from zoo.core import finetuning, user_data
         from zoo.core.training import ArrayDataset, Run
 
-        options.refuse(
-            "steps",
-            because="image classifiers train by epochs over your images (--steps is for language models)",
+        options.use_only(
+            "freeze_epochs", "val_split", "skip_bad", "from_scratch", "batch_size", task=self.name
         )
         finetuning.check_out(options)
         seed = options.seed or 0
-        train, val = user_data.read_split(data, self.spec, options.val_split, seed, options.skip_bad)
+        train, val = user_data.read_split(data, self.spec, options.val_split or 0.2, seed, options.skip_bad)
         same_classes = sorted(train.classes) == sorted(self.spec.labels)
         if same_classes:  # the base's own label order, so its head (and its accuracy) carry over
             train, val = train.relabel(list(self.spec.labels)), val.relabel(list(self.spec.labels))
-        tuned = self._tuned_spec(options.out.name, train.classes, same_classes, data)
+        tuned = self._tuned_spec(options.model_name, train.classes, same_classes, data)
         binary = tuned.task is BinaryImageClassifier
         batch_size, rate = options.batch_size or 32, options.learning_rate or 1e-3
         epochs, freeze_epochs, passes = options.schedule(len(train), batch_size)
@@ -108,6 +107,9 @@ class ImageClassifier(SupervisedTask):
         with Run(tuned.name, options) as run:
             if options.force:
                 finetuning.clear_finished(run.dir)
+            freeze_epochs = finetuning.settle(
+                run, fingerprint=train.fingerprint(), freeze_epochs=freeze_epochs
+            )
             model = tuned.build()
             base = None if options.from_scratch else self.spec.load()
             fresh = [] if base is None else finetuning.transfer(base, model, new_head=not same_classes)
@@ -189,4 +191,8 @@ class BinaryImageClassifier(ImageClassifier):
         from sklearn.metrics import roc_auc_score
 
         logits = self.outputs(model, x, tta).reshape(-1)
-        return {"accuracy": float(np.mean((logits > 0) == (y == 1))), "auc": float(roc_auc_score(y, logits))}
+        both = len(np.unique(y)) == 2  # AUC needs both classes (a user's small set may hold one)
+        return {
+            "accuracy": float(np.mean((logits > 0) == (y == 1))),
+            "auc": float(roc_auc_score(y, logits)) if both else None,
+        }

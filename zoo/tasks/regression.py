@@ -63,17 +63,15 @@ class Regressor(SupervisedTask):
         from zoo.core import finetuning, user_data
         from zoo.core.training import ArrayDataset, Run
 
-        options.refuse(
-            "steps", because="the regressor trains by epochs over your rows (--steps is for language models)"
-        )
+        options.use_only("val_split", "target", "batch_size", task=self.name)
         finetuning.check_out(options)
         seed = options.seed or 0
         table = user_data.read_table(data, options.target)
-        train_rows, val_rows = user_data.random_split(table, options.val_split, seed, data)
+        train_rows, val_rows = user_data.random_split(table, options.val_split or 0.2, seed, data)
         train, val = table.subset(train_rows), table.subset(val_rows)
         tuned = dataclasses.replace(
             self.spec,
-            name=options.out.name,
+            name=options.model_name,
             config={**self.spec.config, "features": len(table.columns)},
             input={"shape": [len(table.columns)], "columns": table.columns,
                    "dtype": "float32 features as in the CSV (standardized inside the model)"},
@@ -85,16 +83,18 @@ class Regressor(SupervisedTask):
         recipe = self.spec.recipe
         epochs = options.epochs or recipe.epochs
         rate = options.learning_rate or 0.1
+        batch_size = options.batch_size or recipe.batch_size
         with Run(tuned.name, options) as run:
             if options.force:
                 finetuning.clear_finished(run.dir)
+            finetuning.settle(run, fingerprint=train.fingerprint())
             model = tuned.build()
             recipe.prepare(model, train.x)
             history = finetuning.fit_phases(
                 run,
                 model,
-                ArrayDataset(train.x, train.y, recipe.batch_size, seed=seed, passes=recipe.passes_per_epoch),
-                ArrayDataset(val.x, val.y, recipe.batch_size, shuffle=False),
+                ArrayDataset(train.x, train.y, batch_size, seed=seed, passes=recipe.passes_per_epoch),
+                ArrayDataset(val.x, val.y, batch_size, shuffle=False),
                 epochs=epochs,
                 freeze_epochs=0,
                 learning_rate=rate,
@@ -105,6 +105,7 @@ class Regressor(SupervisedTask):
             model = finetuning.best_model(run, tuned.build)
             metrics = tuned.tasks().metrics(model, val.x, val.y, train=(train.x, train.y))
             settings = {"epochs": epochs, "passes_per_epoch": recipe.passes_per_epoch, "learning_rate": rate,
+                        "batch_size": batch_size,
                         "seed": seed, "from_scratch": True, "target": table.target}  # fmt: skip
             record = finetuning.finish(
                 run, model, tuned, self.spec, train, val, metrics, None, settings, history

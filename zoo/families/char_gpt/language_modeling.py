@@ -179,9 +179,7 @@ def finetune(spec, data, options) -> dict:
     """
     from zoo.core import finetuning, user_data
 
-    options.refuse(
-        "freeze_epochs", because=f"{spec.name} fine-tunes every layer (it has no head to train alone)"
-    )
+    options.use_only("steps", "batch_size", task=spec.name)
     finetuning.check_out(options)
     text = user_data.read_text(data)
     base = spec.load()
@@ -203,13 +201,14 @@ def finetune(spec, data, options) -> dict:
     batch_size = options.batch_size or spec.recipe.batch_size
     tuned = dataclasses.replace(
         spec,
-        name=options.out.name,
+        name=options.model_name,
         dataset=str(data),
         description=f"{spec.name} fine-tuned on {data} ({len(train_text):,} characters).",
     )
     with Run(tuned.name, options) as run:
         if options.force:
             finetuning.clear_finished(run.dir)
+        finetuning.settle(run, fingerprint=user_data.LabeledText(train_text).fingerprint())
         backend.seed_everything(seed)
         model = spec.load()
         scored = held_out[:10_000]
@@ -222,9 +221,7 @@ def finetune(spec, data, options) -> dict:
         history = finetuning.fit_phases(
             run,
             model,
-            WindowBatches(
-                model.tokenizer.encode(train_text), model.context, batch_size, FINETUNE_STEPS, seed
-            ),
+            WindowBatches(model.tokenizer.encode(train_text), model.context, batch_size, steps, seed),
             None,
             epochs=epochs,
             freeze_epochs=0,

@@ -46,7 +46,7 @@ def split(data: user_data.Interactions, seed: int, path) -> anime.Split:
     if parts.test.nnz == 0 or parts.val.nnz == 0:
         raise user_data.DataError(
             f"{path} has too few items per user for held-out parts: a user needs at least 5 items to give "
-            "one to test and 8 to give one to validation as well."
+            "one to test and 12 to give one to validation as well."
         )
     return parts
 
@@ -67,7 +67,7 @@ def compare(model, parts: anime.Split, log=print) -> dict:
 def finetune(spec, data, options) -> dict:
     """Train `spec`'s architecture and recipe on a CSV of (user, item) rows; writes a model directory
     holding the catalogue, and returns the `zoo finetune --json` record with the comparison table."""
-    options.refuse("steps", "freeze_epochs", because=f"{spec.name} trains by epochs over your interactions")
+    options.use_only("items", "batch_size", task=spec.name)
     finetuning.check_out(options)
     seed = options.seed or SEED
     interactions = user_data.read_interactions(data)
@@ -85,7 +85,7 @@ def finetune(spec, data, options) -> dict:
     }
     tuned = dataclasses.replace(
         spec,
-        name=options.out.name,
+        name=options.model_name,
         config={**spec.config, **{k: v for k, v in sizes.items() if k in spec.config}},
         dataset=str(data),
         description=f"{spec.name}'s recipe on {data}: {sizes['users']:,} users, {sizes['items']:,} items.",
@@ -104,6 +104,7 @@ def finetune(spec, data, options) -> dict:
     with Run(tuned.name, options) as run:
         if options.force:
             finetuning.clear_finished(run.dir)
+        finetuning.settle(run, fingerprint=interactions.with_matrix(parts.train).fingerprint())
         backend.seed_everything(seed)
         model = tuned.build()
         model.prepare(parts.train, catalogue)

@@ -74,7 +74,7 @@ def before_cut(bars, cut) -> np.ndarray:
 
 def finetune(spec, data, options) -> dict:
     """Fine-tune `spec`'s weights on the bars before the cut; walk forward after it with the baselines."""
-    options.refuse("steps", "freeze_epochs", because=f"{spec.name} fine-tunes every layer over your bars")
+    options.use_only("cut", "batch_size", task=spec.name)
     finetuning.check_out(options)
     panel = read_panel(data)
     cut = choose_cut(panel, options.cut)
@@ -90,13 +90,19 @@ def finetune(spec, data, options) -> dict:
             f"dates before {cut}; at least 100 and 20 are needed (each needs {volatility.HISTORY} days of "
             "bars before it): pass a later --cut or longer series."
         )
-    seed = options.seed or spec.recipe.seed
+    seed = spec.recipe.seed if options.seed is None else options.seed
+    short = [b.name for b in panel if len(volatility.forecast_dates(b, start=str(cut))) < 30]
+    if short:  # checked before training: the walk-forward after the cut needs 30 forecast dates per asset
+        raise user_data.DataError(
+            f"{', '.join(short)} {'has' if len(short) == 1 else 'have'} fewer than 30 forecast dates after "
+            f"--cut {cut} (each needs 5 days of bars after it); pass an earlier --cut or longer series."
+        )
     recipe = spec.recipe
     epochs, batch_size = options.epochs or recipe.epochs, options.batch_size or recipe.batch_size
     rate = options.learning_rate or FINETUNE_RATE
     tuned = dataclasses.replace(
         spec,
-        name=options.out.name,
+        name=options.model_name,
         dataset=str(data),
         description=f"{spec.name} fine-tuned on {', '.join(b.name for b in panel)} before {cut}.",
         options={**spec.options, "cut": str(cut)},
@@ -106,6 +112,7 @@ def finetune(spec, data, options) -> dict:
     with Run(tuned.name, options) as run:
         if options.force:
             finetuning.clear_finished(run.dir)
+        finetuning.settle(run, fingerprint=Bars(panel, train_t).fingerprint())
         backend.seed_everything(seed)
         model = spec.load()
         history = finetuning.fit_phases(
