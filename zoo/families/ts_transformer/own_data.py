@@ -151,10 +151,9 @@ def finetune(spec, data, options) -> dict:
 
 def validation_loss(model, x, y) -> dict:
     """The training loss (QLIKE of the four variances + the standardized return error) on (x, y)."""
-    predicted = model.predict(x, batch_size=1024, verbose=0)
-    return {
-        "val_loss": float(np.mean(keras.ops.convert_to_numpy(ts_transformer.forecaster_loss(y, predicted))))
-    }
+    predicted = keras.ops.convert_to_tensor(model.predict(x, batch_size=1024, verbose=0))
+    loss = ts_transformer.forecaster_loss(keras.ops.convert_to_tensor(y), predicted)
+    return {"val_loss": float(np.mean(keras.ops.convert_to_numpy(loss)))}
 
 
 def _pooled(panel, ts):
