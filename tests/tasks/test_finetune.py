@@ -19,6 +19,13 @@ from zoo.core.finetuning import FinetuneOptions
 ONCE = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="backend-independent: run once")
 
 
+class KillAfterAnEpoch(keras.callbacks.Callback):
+    """A kill right after the first epoch was checkpointed."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise KeyboardInterrupt
+
+
 def write_images(folder, x, y, names):
     for i, (image, label) in enumerate(zip(x, y, strict=True)):
         (folder / names[label]).mkdir(parents=True, exist_ok=True)
@@ -83,14 +90,13 @@ def test_the_base_model_weights_are_carried_into_every_layer_but_the_new_head(tu
 
 
 def test_a_killed_fine_tune_resumes_at_the_next_epoch(tmp_path, photos):
-    class Kill(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            raise KeyboardInterrupt
-
     out = tmp_path / "model"
     with pytest.raises(KeyboardInterrupt):
         zoo.task("pneumonia_resnet").finetune(
-            photos, FinetuneOptions(out_dir=out, epochs=2, freeze_epochs=1, verbose=0, callbacks=[Kill()])
+            photos,
+            FinetuneOptions(
+                out_dir=out, epochs=2, freeze_epochs=1, verbose=0, callbacks=[KillAfterAnEpoch()]
+            ),
         )
     assert training.last_checkpoint(out / "checkpoint")["epoch"] == 1 and not model_dir.is_model_dir(out)
 
@@ -453,14 +459,10 @@ def test_an_option_the_task_does_not_use_is_refused_by_name(tmp_path, capsys, ba
 
 
 def test_resume_refuses_other_data(tmp_path, photos, breast_images):
-    class Kill(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            raise KeyboardInterrupt
-
     out = tmp_path / "model"
     with pytest.raises(KeyboardInterrupt):
         zoo.task("pneumonia_resnet").finetune(
-            photos, FinetuneOptions(out_dir=out, epochs=2, verbose=0, callbacks=[Kill()])
+            photos, FinetuneOptions(out_dir=out, epochs=2, verbose=0, callbacks=[KillAfterAnEpoch()])
         )
     other = write_images(tmp_path / "other", *breast_images, ["benign", "malignant"])
     for image in sorted((other / "benign").glob("*.png"))[:3]:

@@ -210,7 +210,6 @@ def fit_phases(
             name=run.name,
         )
 
-    history = run.state["history"] if run.state else {}
     if freeze_epochs and done <= freeze_epochs:  # resumed at the boundary: restore the frozen optimizer
         for layer in model.layers:
             layer.trainable = trainable[id(layer)] and id(layer) in heads
