@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BACKENDS := tensorflow jax torch
 export ZOO_DATA_DIR ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets),)
 
-.PHONY: install demo test lint docs bench clean
+.PHONY: install demo serve test lint docs bench clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(PY) examples/tour.py
+
+# The web pages and the JSON API of every model at http://127.0.0.1:7860 (docs/SERVING.md).
+serve: install
+	$(VENV)/bin/zoo serve
 
 # The whole suite once per backend; fails if any backend's run fails.
 test: install

@@ -17,7 +17,7 @@ from zoo.core.flags import ArgumentParser, UsageError, number, whole
 from zoo.tasks.base import NotSupported
 
 # Commands that read only the registry and the manifest: they never import keras or a framework.
-LIGHT_COMMANDS = {"list", "info", "backends", "weights"}
+LIGHT_COMMANDS = {"list", "info", "backends", "weights", "feedback"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,6 +217,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("action", choices=("list", "download", "verify", "prune"))
     p.add_argument("names", nargs="*", metavar="NAME", help="models (default: all)")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser(
+        "serve", help="web pages and a JSON API for the models (pip install kerazoo[serve])"
+    )
+    p.add_argument("--models", help="comma-separated models to serve (default: every one with a page)")
+    p.add_argument(
+        "--models-dir", help="also serve the model directories (`zoo finetune --out`) in this folder"
+    )
+    p.add_argument("--versions", help="the flywheel's versions folder: serve each model's promoted version")
+    p.add_argument("--db", default="sqlite:///runs/feedback.db", help="feedback database URL (SQLAlchemy)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    p.add_argument("--port", type=whole(1, 65535), default=7860)
+    p.add_argument("--api-only", action="store_true", help="the JSON API without the web pages")
+    p.add_argument("--concurrency", type=whole(1, 64), default=2, help="model calls at once (default 2)")
+    p.add_argument(
+        "--timeout", type=number(0, 3600, low_open=True), default=120.0, help="seconds per request"
+    )
+
+    p = commands.add_parser("feedback", help="what users told `zoo serve`: list it, or export corrections")
+    p.add_argument("action", choices=("list", "export"))
+    p.add_argument("--db", default="sqlite:///runs/feedback.db", help="feedback database URL (SQLAlchemy)")
+    p.add_argument("--model", help="only this model's feedback")
+    p.add_argument("--out", help="export: a folder of class subfolders for `zoo finetune MODEL --data OUT`")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("backends", help="installed backends, versions and devices")
@@ -548,6 +572,47 @@ def _cmd_backends(args) -> int:
     return 0
 
 
+def _cmd_serve(args) -> int:
+    try:
+        from zoo.serve import app
+        from zoo.serve.service import Service
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            f'`zoo serve` needs {exc.name}: pip install "kerazoo[serve]" (or `make serve`).'
+        ) from None
+    names = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else None
+    if names == []:
+        raise ValueError(f"--models {args.models!r} names no model; e.g. --models mnist_cnn,char_gpt.")
+    service = Service(names, models_dir=args.models_dir, versions_dir=args.versions, db=args.db)
+    limits = {"concurrency": args.concurrency, "timeout_s": args.timeout}
+    app.run(service, args.host, args.port, pages=not args.api_only, log=_say, **limits)
+    return 0
+
+
+def _cmd_feedback(args) -> int:
+    from zoo.core.feedback import FeedbackStore, export_corrections
+
+    store = FeedbackStore(args.db)
+    if args.action == "export":
+        if not args.model or not args.out:
+            raise ValueError("feedback export needs --model (whose corrections) and --out (a new folder).")
+        written = export_corrections(store, args.model, args.out)
+        _say(f"wrote {written} corrected images to {args.out}; next: zoo finetune {args.model} --data OUT")
+        return 0
+    rows = store.rows(model=args.model)
+    if args.json:
+        _print_json([{**r, "created": r["created"].isoformat()} for r in rows])
+        return 0
+    for r in rows:
+        when = f"{r['created']:%Y-%m-%d %H:%M}"
+        print(f"#{r['id']} {when} {r['model']} ({r['version']}) {r['kind']} {r['label'] or ''}")
+    return 0
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 _COMMANDS = {
     "list": _cmd_list,
     "info": _cmd_info,
@@ -561,4 +626,6 @@ _COMMANDS = {
     "quantize": _cmd_quantize,
     "weights": _cmd_weights,
     "backends": _cmd_backends,
+    "serve": _cmd_serve,
+    "feedback": _cmd_feedback,
 }

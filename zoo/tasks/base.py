@@ -29,6 +29,7 @@ class Task:
     headline = ""  # the metric that tables show
     abilities: frozenset[str] = frozenset({"evaluate", "train"})
     hint = ""  # what to do instead of an unsupported ability, e.g. "use `zoo generate NAME`"
+    page: str | None = None  # the page `zoo serve` shows for this task (zoo/serve/pages.py); None: none
 
     def __init__(self, spec):
         self.spec = spec
@@ -70,9 +71,13 @@ class Task:
         `options.out_dir` (a core.finetuning.FinetuneOptions); returns the `zoo finetune --json` record."""
         raise self.unsupported("be fine-tuned on your own data")
 
-    def serve(self):
-        """The page and endpoint of this task in `zoo serve` (the serving issue fills this)."""
-        raise NotSupported(f"serving {self.name} ({self.kind}) over HTTP is not supported yet.")
+    def serve(self) -> str:
+        """The name of the page `zoo serve` shows for this model: the task's, or the one its spec
+        asks for (`options["page"]`, e.g. "digits" for a sketchpad instead of an upload)."""
+        page = self.spec.options.get("page", self.page)
+        if page is None:
+            raise NotSupported(f"{self.name} ({self.kind}) has no page in `zoo serve`.")
+        return page
 
     # Shared helpers.
 

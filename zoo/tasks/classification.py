@@ -26,6 +26,7 @@ class ImageClassifier(SupervisedTask):
     """Images in (raw 0-255, as the dataset stores them), one logit per class out; accuracy."""
 
     kind = "classification"
+    page = "photos"
     headline = "accuracy"
     abilities = SupervisedTask.abilities | {"quantize", "finetune"}
 

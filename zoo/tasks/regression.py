@@ -22,6 +22,7 @@ class Regressor(SupervisedTask):
     """Features in (.npy rows), one prediction out; MSE and the closed-form least-squares MSE."""
 
     kind = "regression"
+    page = "values"
     headline = "mse"
     abilities = SupervisedTask.abilities | {"finetune"}
 

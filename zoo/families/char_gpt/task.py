@@ -12,6 +12,7 @@ class CharacterLanguageModel(Task):
     """Text in (characters of the model's vocabulary), next-character logits out."""
 
     kind = "language-modeling"
+    page = "text"
     headline = "val_loss"
     abilities = frozenset({"evaluate", "train", "generate", "finetune"})
     hint = "it writes text: use `zoo generate {name}`"

@@ -17,6 +17,7 @@ class ImageGenerator(Task):
     """(noise, digit) in, a 28x28 image out."""
 
     kind = "generation"
+    page = "drawings"
     headline = "class_agreement"
     abilities = frozenset({"evaluate", "train", "generate"})
     hint = "it draws digits: use `zoo generate {name} --digit 7`"

@@ -10,6 +10,7 @@ class Agent(Task):
     """Observations in, Q-values of the actions out; acts greedily."""
 
     kind = "reinforcement-learning"
+    page = "episodes"
     headline = "mean_return"
     abilities = frozenset({"evaluate", "train", "play", "export"})
     hint = "it is an agent: use `zoo play {name}`"

@@ -31,7 +31,7 @@ def _register(name, dataset, *, description, output, modality, data_title, label
             },
             output=output,
             labels=labels,
-            options={"positive_label": positive_label},
+            options={"positive_label": positive_label, "page": "medical"},
             license=f"Apache-2.0 (code and weights); data: MedMNIST v2 {data_title}, CC BY 4.0",
             references=("Yang et al. 2023, MedMNIST v2 (Scientific Data 10, 41)", *references),
         )

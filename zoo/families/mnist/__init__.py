@@ -29,6 +29,7 @@ register(
         input=INPUT,
         output=OUTPUT,
         labels=DIGITS,
+        options={"page": "digits"},  # `zoo serve`: a sketchpad to draw on
         references=("keras.io: Simple MNIST MLP (the classic ~98% recipe)",),
         # A step of this MLP is shorter than Keras's per-step dispatch; running 10 per call
         # measured 1.8x (TF) and 1.4x (JAX) faster here. torch accepts only 1 (docs/BENCHMARKS.md).
@@ -47,6 +48,7 @@ register(
         input=INPUT,
         output=OUTPUT,
         labels=DIGITS,
+        options={"page": "digits"},  # `zoo serve`: a sketchpad to draw on
         references=("keras.io: Simple MNIST convnet (~99.2%)",),
     )
 )

@@ -10,6 +10,7 @@ class Recommender(Task):
     """Users (their known items, or ids) in, item scores out; NDCG@10, recall@10, HR@10."""
 
     kind = "recommendation"
+    page = "recommendations"
     headline = "ndcg@10"
     abilities = frozenset({"evaluate", "train", "finetune"})
     hint = "it ranks items for users: use `python -m applications.recommendation recommend`"

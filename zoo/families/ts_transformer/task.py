@@ -12,6 +12,7 @@ class VolatilityForecaster(Task):
     """(batch, 252, 2) daily [return, Garman-Klass variance] in, [rv1, rv5, gk1, gk5, ret1] out."""
 
     kind = "volatility-forecasting"
+    page = "volatility"
     headline = "qlike_rv1"
     abilities = frozenset({"evaluate", "train", "finetune"})
     hint = "it reads price series: use `python -m applications.finance forecast`"

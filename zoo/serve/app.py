@@ -1,0 +1,48 @@
+"""`zoo serve`: the JSON API and the Gradio pages in one FastAPI app, served by uvicorn.
+
+zoo serve                                   # http://127.0.0.1:7860, every model with a page
+zoo serve --models mnist_cnn,char_gpt --port 8080 --db sqlite:///runs/feedback.db
+zoo serve --models-dir runs/ --versions runs/flywheel/versions
+"""
+
+from __future__ import annotations
+
+import socket
+
+from zoo.serve.service import Service
+
+
+def create_app(service: Service, pages: bool = True, **limits):
+    """The FastAPI app: /api/v1/..., /healthz, /docs, and (with `pages`) the web pages at /."""
+    from zoo.serve.api import create_api
+
+    app = create_api(service, **limits)
+    if pages:
+        import gradio as gr
+
+        from zoo.serve import pages as web
+
+        app = gr.mount_gradio_app(app, web.build(service), path="/", footer_links=["api"])
+    return app
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one sentence, a port another program holds (uvicorn would print a traceback)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValueError(
+                f"cannot listen on {host}:{port}: {exc.strerror.lower()}; pick another --port."
+            ) from None
+
+
+def run(service: Service, host: str = "127.0.0.1", port: int = 7860, pages: bool = True, log=print, **limits):
+    """Serve until interrupted."""
+    import uvicorn
+
+    check_port(host, port)
+    app = create_app(service, pages=pages, **limits)
+    log(f"zoo serve: {len(service.names())} models on {service.backend()} at http://{host}:{port} "
+        f"(API docs at /docs; feedback in {service.store.url})")  # fmt: skip
+    uvicorn.run(app, host=host, port=port, log_level="warning")
