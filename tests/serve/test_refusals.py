@@ -1,0 +1,98 @@
+"""Bad requests: each is a 4xx whose JSON body is one sentence, never a 500, and the server keeps serving."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import png_header
+from tests.serve.conftest import ONCE, png
+
+pytestmark = ONCE
+
+BAD = [
+    ("unknown model", "post", "/api/v1/models/nope/predict", {"files": {"file": ("a.png", b"x")}}, 404, "unknown model"),
+    ("corrupt image", "post", "/api/v1/models/mnist_mlp/predict", {"files": {"file": ("a.png", b"\x89PNG...")}}, 400, "not an image"),
+    ("wrong type", "post", "/api/v1/models/mnist_mlp/predict", {"files": {"file": ("a.txt", b"hello")}}, 400, "a.txt"),
+    ("a decompression bomb", "post", "/api/v1/models/mnist_mlp/predict",
+     {"files": {"file": ("bomb.png", png_header(60000, 60000))}}, 400, "bomb.png"),
+    ("no file", "post", "/api/v1/models/mnist_mlp/predict", {}, 422, "file"),
+    ("too many files", "post", "/api/v1/models/mnist_mlp/predict",
+     {"files": [("file", (f"{i}.png", png(np.zeros((28, 28))))) for i in range(33)]}, 400, "at most 32"),
+    ("top out of range", "post", "/api/v1/models/mnist_mlp/predict?top=99",
+     {"files": {"file": ("a.png", png(np.zeros((28, 28))))}}, 422, "top"),
+    ("predict on a generator", "post", "/api/v1/models/char_gpt/predict",
+     {"files": {"file": ("a.png", png(np.zeros((28, 28))))}}, 400, "char_gpt"),
+    ("an over-long prompt", "post", "/api/v1/models/char_gpt/generate", {"json": {"prompt": "a" * 2001}}, 422, "prompt"),
+    ("a character the model lacks", "post", "/api/v1/models/char_gpt/generate", {"json": {"prompt": "日本"}}, 400, "日"),
+    ("an unknown option", "post", "/api/v1/models/char_gpt/generate", {"json": {"promt": "x"}}, 422, "promt"),
+    ("a body that is not JSON", "post", "/api/v1/models/char_gpt/generate", {"content": b"{not json"}, 400, "JSON"),
+    ("generate on a classifier", "post", "/api/v1/models/mnist_mlp/generate", {"json": {}}, 400, "does not generate"),
+    ("a digit that is not one", "post", "/api/v1/models/dcgan_mnist/generate", {"json": {"digit": "12"}}, 400, "12"),
+    ("an unknown title", "post", "/api/v1/recommend", {"json": {"liked": ["Qqqzzz Xxyy"]}}, 404, "Qqqzzz"),
+    ("no liked titles", "post", "/api/v1/recommend", {"json": {"liked": []}}, 422, "liked"),
+    ("a recommender that needs ids", "post", "/api/v1/recommend",
+     {"json": {"liked": ["Monster"], "model": "neumf"}}, 400, "neumf"),
+    ("an unknown ticker", "post", "/api/v1/forecast", {"data": {"ticker": "ZZZZ"}}, 404, "ZZZZ"),
+    ("a bad horizon", "post", "/api/v1/forecast", {"data": {"ticker": "SPY", "horizon": 3}}, 400, "horizon"),
+    ("a CSV that is not OHLC", "post", "/api/v1/forecast", {"files": {"file": ("x.csv", b"a,b\n1,2\n")}}, 400, "x"),
+    ("feedback of an unknown kind", "post", "/api/v1/feedback", {"json": {"model": "mnist_mlp", "kind": "meh"}}, 422, "kind"),
+    ("a label the model lacks", "post", "/api/v1/feedback",
+     {"json": {"model": "mnist_mlp", "kind": "label", "label": "cat"}}, 400, "cat"),
+    ("feedback about an unknown model", "post", "/api/v1/feedback", {"json": {"model": "x", "kind": "like"}}, 404, "x"),
+    ("an unknown path", "get", "/api/v1/nothing", {}, 404, "Not Found"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "method", "path", "send", "status", "says"), BAD, ids=[b[0] for b in BAD])
+def test_refused_in_one_sentence(client, what, method, path, send, status, says):
+    response = getattr(client, method)(path, **send)
+    assert response.status_code == status, response.text
+    message = response.json()["error"]
+    assert says in message and "\n" not in message and "Traceback" not in message
+    assert message.endswith((".", ")")), message
+    assert client.get("/healthz").status_code == 200  # still serving
+
+
+def test_a_body_over_the_limit_is_refused(service):
+    from fastapi.testclient import TestClient
+
+    from zoo.serve.app import create_app
+
+    with TestClient(create_app(service, pages=False, max_body=1000)) as small:
+        response = small.post("/api/v1/models/mnist_mlp/predict", files={"file": ("a.png", b"x" * 5000)})
+        assert response.status_code == 413 and "larger than" in response.json()["error"]
+        streamed = small.post("/api/v1/models/char_gpt/generate", content=iter([b"{" + b" " * 3000 + b"}"]))
+        assert streamed.status_code == 413
+        assert small.get("/healthz").status_code == 200
+
+
+def test_the_gate_bounds_the_queue_and_the_time():
+    from zoo.serve.api import Busy, Gate
+
+    async def scenario():
+        gate = Gate(concurrency=1, queue=1, timeout_s=0.5)
+        slow = asyncio.ensure_future(gate.run(time.sleep, 0.3))
+        await asyncio.sleep(0.05)  # the first call holds the only slot
+        waiting = asyncio.ensure_future(gate.run(time.sleep, 0.01))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy):  # one waits already: the queue is full
+            await gate.run(time.sleep, 0.01)
+        await slow, await waiting
+        with pytest.raises(TimeoutError):
+            await gate.run(time.sleep, 1.0)
+        return await gate.run(lambda: "served")  # a slot is free again after the timeout
+
+    assert asyncio.run(scenario()) == "served"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=2000), name=st.sampled_from(["a.png", "b.jpg", "c.npy", "d", "e.gif"]))
+def test_random_uploads_are_never_a_server_error(client, data, name):
+    response = client.post("/api/v1/models/mnist_mlp/predict", files={"file": (name, data)})
+    assert response.status_code in (200, 400), response.text
