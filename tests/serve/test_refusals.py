@@ -14,37 +14,49 @@ from tests.conftest import png_header
 from tests.serve.conftest import ONCE, png
 
 pytestmark = ONCE
+M = "/api/v1/models"
+BLANK = png(np.zeros((28, 28)))
+
+
+def up(name: str, data: bytes) -> dict:
+    return {"files": {"file": (name, data)}}
+
 
 BAD = [
-    ("unknown model", "post", "/api/v1/models/nope/predict", {"files": {"file": ("a.png", b"x")}}, 404, "unknown model"),
-    ("corrupt image", "post", "/api/v1/models/mnist_mlp/predict", {"files": {"file": ("a.png", b"\x89PNG...")}}, 400, "not an image"),
-    ("wrong type", "post", "/api/v1/models/mnist_mlp/predict", {"files": {"file": ("a.txt", b"hello")}}, 400, "a.txt"),
-    ("a decompression bomb", "post", "/api/v1/models/mnist_mlp/predict",
-     {"files": {"file": ("bomb.png", png_header(60000, 60000))}}, 400, "bomb.png"),
-    ("no file", "post", "/api/v1/models/mnist_mlp/predict", {}, 422, "file"),
-    ("too many files", "post", "/api/v1/models/mnist_mlp/predict",
-     {"files": [("file", (f"{i}.png", png(np.zeros((28, 28))))) for i in range(33)]}, 400, "at most 32"),
-    ("top out of range", "post", "/api/v1/models/mnist_mlp/predict?top=99",
-     {"files": {"file": ("a.png", png(np.zeros((28, 28))))}}, 422, "top"),
-    ("predict on a generator", "post", "/api/v1/models/char_gpt/predict",
-     {"files": {"file": ("a.png", png(np.zeros((28, 28))))}}, 400, "char_gpt"),
-    ("an over-long prompt", "post", "/api/v1/models/char_gpt/generate", {"json": {"prompt": "a" * 2001}}, 422, "prompt"),
-    ("a character the model lacks", "post", "/api/v1/models/char_gpt/generate", {"json": {"prompt": "日本"}}, 400, "日"),
-    ("an unknown option", "post", "/api/v1/models/char_gpt/generate", {"json": {"promt": "x"}}, 422, "promt"),
-    ("a body that is not JSON", "post", "/api/v1/models/char_gpt/generate", {"content": b"{not json"}, 400, "JSON"),
-    ("generate on a classifier", "post", "/api/v1/models/mnist_mlp/generate", {"json": {}}, 400, "does not generate"),
-    ("a digit that is not one", "post", "/api/v1/models/dcgan_mnist/generate", {"json": {"digit": "12"}}, 400, "12"),
+    ("unknown model", "post", f"{M}/nope/predict", up("a.png", b"x"), 404, "unknown model"),
+    ("corrupt image", "post", f"{M}/mnist_mlp/predict", up("a.png", b"\x89PNG..."), 400, "not an image"),
+    ("wrong type", "post", f"{M}/mnist_mlp/predict", up("a.txt", b"hello"), 400, "a.txt"),
+    ("a decompression bomb", "post", f"{M}/mnist_mlp/predict",
+     up("bomb.png", png_header(60000, 60000)), 400, "bomb.png"),
+    ("no file", "post", f"{M}/mnist_mlp/predict", {}, 422, "file"),
+    ("too many files", "post", f"{M}/mnist_mlp/predict",
+     {"files": [("file", (f"{i}.png", BLANK)) for i in range(33)]}, 400, "at most 32"),
+    ("top out of range", "post", f"{M}/mnist_mlp/predict?top=99",
+     up("a.png", BLANK), 422, "top"),
+    ("predict on a generator", "post", f"{M}/char_gpt/predict",
+     up("a.png", BLANK), 400, "char_gpt"),
+    ("an over-long prompt", "post", f"{M}/char_gpt/generate", {"json": {"prompt": "a" * 2001}}, 422,
+     "prompt"),
+    ("a character the model lacks", "post", f"{M}/char_gpt/generate", {"json": {"prompt": "日本"}}, 400,
+     "日"),
+    ("an unknown option", "post", f"{M}/char_gpt/generate", {"json": {"promt": "x"}}, 422, "promt"),
+    ("a body that is not JSON", "post", f"{M}/char_gpt/generate", {"content": b"{not json"}, 400, "JSON"),
+    ("generate on a classifier", "post", f"{M}/mnist_mlp/generate", {"json": {}}, 400, "does not generate"),
+    ("a digit that is not one", "post", f"{M}/dcgan_mnist/generate", {"json": {"digit": "12"}}, 400, "12"),
     ("an unknown title", "post", "/api/v1/recommend", {"json": {"liked": ["Qqqzzz Xxyy"]}}, 404, "Qqqzzz"),
     ("no liked titles", "post", "/api/v1/recommend", {"json": {"liked": []}}, 422, "liked"),
     ("a recommender that needs ids", "post", "/api/v1/recommend",
      {"json": {"liked": ["Monster"], "model": "neumf"}}, 400, "neumf"),
     ("an unknown ticker", "post", "/api/v1/forecast", {"data": {"ticker": "ZZZZ"}}, 404, "ZZZZ"),
     ("a bad horizon", "post", "/api/v1/forecast", {"data": {"ticker": "SPY", "horizon": 3}}, 400, "horizon"),
-    ("a CSV that is not OHLC", "post", "/api/v1/forecast", {"files": {"file": ("x.csv", b"a,b\n1,2\n")}}, 400, "x"),
-    ("feedback of an unknown kind", "post", "/api/v1/feedback", {"json": {"model": "mnist_mlp", "kind": "meh"}}, 422, "kind"),
+    ("a CSV that is not OHLC", "post", "/api/v1/forecast", up("x.csv", b"a,b\n1,2\n"), 400,
+     "'x.csv' has no column Date"),
+    ("feedback of an unknown kind", "post", "/api/v1/feedback",
+     {"json": {"model": "mnist_mlp", "kind": "meh"}}, 422, "kind"),
     ("a label the model lacks", "post", "/api/v1/feedback",
      {"json": {"model": "mnist_mlp", "kind": "label", "label": "cat"}}, 400, "cat"),
-    ("feedback about an unknown model", "post", "/api/v1/feedback", {"json": {"model": "x", "kind": "like"}}, 404, "x"),
+    ("feedback about an unknown model", "post", "/api/v1/feedback",
+     {"json": {"model": "x", "kind": "like"}}, 404, "unknown model 'x'"),
     ("an unknown path", "get", "/api/v1/nothing", {}, 404, "Not Found"),
 ]  # fmt: skip
 
@@ -65,9 +77,9 @@ def test_a_body_over_the_limit_is_refused(service):
     from zoo.serve.app import create_app
 
     with TestClient(create_app(service, pages=False, max_body=1000)) as small:
-        response = small.post("/api/v1/models/mnist_mlp/predict", files={"file": ("a.png", b"x" * 5000)})
+        response = small.post(f"{M}/mnist_mlp/predict", files={"file": ("a.png", b"x" * 5000)})
         assert response.status_code == 413 and "larger than" in response.json()["error"]
-        streamed = small.post("/api/v1/models/char_gpt/generate", content=iter([b"{" + b" " * 3000 + b"}"]))
+        streamed = small.post(f"{M}/char_gpt/generate", content=iter([b"{" + b" " * 3000 + b"}"]))
         assert streamed.status_code == 413
         assert small.get("/healthz").status_code == 200
 
@@ -94,5 +106,5 @@ def test_the_gate_bounds_the_queue_and_the_time():
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=2000), name=st.sampled_from(["a.png", "b.jpg", "c.npy", "d", "e.gif"]))
 def test_random_uploads_are_never_a_server_error(client, data, name):
-    response = client.post("/api/v1/models/mnist_mlp/predict", files={"file": (name, data)})
+    response = client.post(f"{M}/mnist_mlp/predict", files={"file": (name, data)})
     assert response.status_code in (200, 400), response.text

@@ -204,7 +204,8 @@ def create_api(service: Service, *, max_body: int = MAX_BODY, concurrency: int =
         plot: Annotated[bool, Form()] = False,
     ):
         csv = await file.read() if file is not None else None
-        result = await gate.run(service.forecast, ticker, csv, horizon)
+        filename = (file.filename if file is not None else None) or "upload.csv"
+        result = await gate.run(service.forecast, ticker, csv, horizon, filename)
         png = result.pop("plot")
         if plot:
             result["plot_png_base64"] = _b64(png)

@@ -112,7 +112,7 @@ def digits(gr, service: Service, names: list[str]):
         if digit is None:
             return {}, None, None
         predictions = service.predict_array(name, digit[None, :, :, None])
-        return _label_values(predictions), digit, digit
+        return _label_values(predictions), np.kron(digit, np.ones((5, 5), "uint8")), digit
 
     pad.change(_friendly(classify), [model, pad], [probabilities, seen, image])
     model.change(_friendly(classify), [model, pad], [probabilities, seen, image])

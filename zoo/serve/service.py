@@ -273,7 +273,13 @@ class Service:
             {"title": r.title, "score": r.score, "because": r.because, "genres": r.genres} for r in results
         ]
 
-    def forecast(self, ticker: str | None = None, csv: bytes | None = None, horizon: int = 5) -> dict:
+    def forecast(
+        self,
+        ticker: str | None = None,
+        csv: bytes | None = None,
+        horizon: int = 5,
+        filename: str = "upload.csv",
+    ) -> dict:
         """Next-day and `horizon`-day volatility forecasts for a bundled ticker or an uploaded OHLC CSV,
         beside GARCH and HAR, with the band plot as PNG bytes."""
         from applications.finance import forecast
@@ -287,7 +293,10 @@ class Service:
             with tempfile.TemporaryDirectory(prefix="zoo-serve-") as folder:
                 path = Path(folder) / "upload.csv"
                 path.write_bytes(csv)
-                bars = prices.read_csv(path, name="upload")
+                try:
+                    bars = prices.read_csv(path, name=Path(filename).stem or "upload")
+                except ValueError as exc:  # name the user's file, not the temporary copy
+                    raise ValueError(str(exc).replace(str(path), repr(filename))) from None
         else:
             try:
                 bars = prices.load(ticker.strip().upper(), sample=True)
