@@ -52,6 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--first-epochs", type=whole(1, 100), default=4, help="epochs of round 0 (1-100)")
     p.add_argument("--epochs-per-round", type=whole(1, 100), default=2, help="epochs per later round (1-100)")
     p.add_argument("--out", default="runs/recommendation/flywheel")
+    p.add_argument("--db", help="retrain for real on the feedback `zoo serve` stored (a database URL)")
+    p.add_argument("--versions", default="runs/flywheel/versions", help="the served versions' folder")
+    p.add_argument(
+        "--epochs", type=whole(1, 100), default=2, help="with --db: epochs of retraining (default 2)"
+    )
+    p.add_argument(
+        "--lr", type=number(0, 10, low_open=True), help="with --db: learning rate (default the recipe's)"
+    )
+    p.add_argument("--list", action="store_true", help="list the versions and which one is served")
+    p.add_argument(
+        "--rollback", metavar="VERSION", help="serve VERSION again (v1, v2, ...; 'shipped': the zoo's)"
+    )
+    p.add_argument("--json", action="store_true")
     p = with_data(commands.add_parser("coldstart", help="new users from a few likes, new items from genres"))
     p.add_argument("--epochs", type=whole(1, 100), default=4, help="training epochs (1-100, default 4)")
     p.add_argument("--given", type=whole(1, 50), default=5, help="likes a new user gives (1-50, default 5)")
@@ -153,6 +166,9 @@ def _flywheel(args) -> int:
     from applications.recommendation import flywheel
     from zoo.core.atomic import atomic_write_json
 
+    if args.list or args.rollback or args.db:
+        return _served_versions(args)
+
     result = flywheel.simulate(
         rounds=args.rounds,
         start_share=args.start_share,
@@ -168,6 +184,39 @@ def _flywheel(args) -> int:
     flywheel.plot(result, out / "flywheel.png")
     print(flywheel.markdown(result), end="")
     print(f"wrote {out / 'flywheel.png'}, flywheel.md and flywheel.json")
+    return 0
+
+
+def _served_versions(args) -> int:
+    """The real flywheel: retrain on stored feedback, list the versions, or roll back."""
+    from applications.recommendation import retrain
+    from zoo.core import versions
+
+    if args.rollback:
+        wanted = None if args.rollback == "shipped" else args.rollback
+        index = versions.rollback(args.versions, retrain.MODEL, wanted)
+        print(f"{retrain.MODEL} now serves {index['current'] or 'the shipped weights'}")
+        return 0
+    if args.db:
+        import shlex
+
+        command = "python -m applications.recommendation " + shlex.join(sys.argv[1:])
+        entry = retrain.retrain(args.db, args.versions, epochs=args.epochs, learning_rate=args.lr,
+                                data_dir=args.data_dir, sample=args.sample, command=command,
+                                log=cli_support.log_for(args))  # fmt: skip
+        if args.json:
+            print(json.dumps(entry))
+        return 0
+    index = versions.history(args.versions, retrain.MODEL)
+    if args.json:
+        print(json.dumps(index))
+        return 0
+    for v in index["versions"]:
+        mark = "*" if v["version"] == index["current"] else " "
+        verdict = "promoted" if v["promoted"] else "not promoted"
+        print(f"{mark} {v['version']:<5} val NDCG@10 {v['metrics']['ndcg@10']:.4f} "
+              f"(served had {v['incumbent']:.4f}) {verdict}  {v['created']}")  # fmt: skip
+    print(f"serving: {index['current'] or 'the shipped weights'}")
     return 0
 
 

@@ -17,7 +17,9 @@ from tests.serve.conftest import ONCE, png
 
 pytestmark = ONCE
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright (dev extra)")
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="the browser tests need playwright (dev extra)"
+)
 if CHROMIUM is None:
     pytest.skip("no Chromium on this machine: install Debian's chromium package", allow_module_level=True)
 
@@ -38,7 +40,9 @@ def server(tmp_path_factory):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 60
