@@ -43,6 +43,7 @@ def run(service: Service, host: str = "127.0.0.1", port: int = 7860, pages: bool
 
     check_port(host, port)
     app = create_app(service, pages=pages, **limits)
-    log(f"zoo serve: {len(service.names())} models on {service.backend()} at http://{host}:{port} "
+    count = len(service.names())
+    log(f"zoo serve: {count} model{'s' if count != 1 else ''} on {service.backend()} at http://{host}:{port} "
         f"(API docs at /docs; feedback in {service.store.url})")  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning")
