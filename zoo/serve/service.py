@@ -7,6 +7,7 @@ a request raises ValueError (a 4xx, one sentence) or LookupError (an unknown mod
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tempfile
@@ -241,15 +242,19 @@ class Service:
 
     # The applications.
 
-    def titles(self) -> list[str]:
+    @functools.cached_property
+    def items(self):
+        """The anime catalogue (names, genres), read once."""
         from zoo.datasets import anime
 
-        return list(anime.load_items().names)
+        return anime.load_items()
+
+    def titles(self) -> list[str]:
+        return list(self.items.names)
 
     def recommend(self, liked: list[str], k: int = 10, model: str = "two_tower") -> list[dict]:
         """The k best titles for a user who likes `liked`, each with the reason."""
         from applications.recommendation import recommend
-        from zoo.datasets import anime
 
         if model not in RECOMMENDERS:
             raise ValueError(
@@ -259,7 +264,7 @@ class Service:
             raise ValueError(f"k must be between 1 and 100 titles, got {k}.")
         if not isinstance(liked, list) or not all(isinstance(t, str) for t in liked) or len(liked) > 500:
             raise ValueError("liked must be a list of at most 500 titles.")
-        items = anime.load_items()
+        items = self.items
         try:
             history = recommend.history_of_titles(liked, items)
         except ValueError as exc:
