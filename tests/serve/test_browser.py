@@ -1,6 +1,6 @@
 """The web pages in a real browser: headless Chromium (Debian's) driven by Playwright against `zoo serve`
 on loopback. Draws a digit, uploads an X-ray, generates text, rates a recommendation and finds the row
-in the database. Screenshots go to $ZOO_SCREENSHOTS (docs/serve/ when the maintainers refresh them)."""
+in the database, on every backend. Screenshots go to $ZOO_SCREENSHOTS (docs/serve/ when refreshed)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.serve.conftest import ONCE, png
+from tests.serve.conftest import png
 
-pytestmark = ONCE
+# Not once: the pages run the models, so they are checked on every backend.
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip(
     "playwright.sync_api", reason="the browser tests need playwright (dev extra)"
@@ -157,7 +157,16 @@ def test_like_a_recommendation_lands_in_the_database(page, server):
     _shot(page, "recommendations")
 
 
-def test_the_other_pages_answer(page):
+def test_the_other_pages_answer(page, tmp_path):
+    import zoo
+
+    x, y = zoo.datasets.load_sample("cifar10")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(png(x[0]))
+    _tab(page, "Photos")
+    page.locator("#photos-image input[type=file]").set_input_files(str(photo))
+    _wait_for_label(page, "#photos-label", zoo.card("cifar_resnet")["labels"][int(y[0])])
+    _shot(page, "photos")
     _tab(page, "GAN")
     page.locator("#gan-go").click()
     page.wait_for_selector("#gan-strip img")

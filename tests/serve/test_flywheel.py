@@ -88,3 +88,9 @@ def test_digit_corrections_fine_tune_a_model(tmp_path, mnist_sample):
     options = FinetuneOptions(out_dir=str(tmp_path / "tuned"), epochs=1, freeze_epochs=0, batch_size=32)
     result = zoo.task("mnist_cnn").finetune(str(tmp_path / "corrections"), options)
     assert result["metrics"]["accuracy"] > 0.8 and model_dir.is_model_dir(tmp_path / "tuned")
+    from zoo.serve.service import Service
+
+    service = Service(["mnist_mlp"], models_dir=tmp_path, db=f"sqlite:///{tmp_path / 'feedback.db'}")
+    assert service.names() == ["mnist_mlp", "tuned"]  # a fine-tuned model in the models folder is served
+    assert service.describe("tuned")["page"] == "digits"
+    assert service.predict_array("tuned", x[:1, :, :, None])[0]["label"] in [str(d) for d in range(10)]

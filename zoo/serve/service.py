@@ -180,7 +180,7 @@ class Service:
         positive = loaded.spec.options.get("positive_label", 1)
         point = _operating_point(loaded.spec, analysis)
         with loaded.lock:
-            logits = np.asarray(loaded.model.predict(x, verbose=0))
+            logits = loaded.task.outputs(loaded.model, x)
             cams = gradcam(loaded.model, x, positive)
         probabilities = m.probabilities(m.disease_logits(logits, positive), point["temperature"])
         finding = loaded.spec.labels[positive]

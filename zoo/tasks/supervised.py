@@ -3,11 +3,30 @@ evaluation on a split, and the recipe's training run (zoo.core.training.fit_reci
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from zoo import datasets
-from zoo.core import inputs
+from zoo.core import backend, inputs
 from zoo.tasks.base import Task
+
+SMALL_BATCH = 512
+_COMPILED = weakref.WeakKeyDictionary()  # model -> its compiled inference call
+
+
+def forward(model, x) -> np.ndarray:
+    """Raw outputs of `model` on `x`: a compiled call for a request's few rows (model.predict's per-call
+    set-up costs more than a small model itself: 0.4 s a call on TensorFlow under load, measured with
+    benchmarks/serve_load.py), model.predict in batches for many."""
+    if len(x) > SMALL_BATCH:
+        return np.asarray(model.predict(x, batch_size=SMALL_BATCH, verbose=0))
+    import keras
+
+    call = _COMPILED.get(model)
+    if call is None:
+        call = _COMPILED[model] = backend.compile_inference(lambda t: model(t, training=False), model)
+    return np.asarray(keras.ops.convert_to_numpy(call(keras.ops.convert_to_tensor(x, "float32"))))
 
 
 class SupervisedTask(Task):
@@ -25,9 +44,9 @@ class SupervisedTask(Task):
 
     def outputs(self, model, x, tta: bool = False) -> np.ndarray:
         """Raw model outputs as numpy; with `tta`, averaged with the outputs on mirror images."""
-        out = np.asarray(model.predict(x, batch_size=512, verbose=0))
+        out = forward(model, x)
         if tta:
-            out = (out + np.asarray(model.predict(x[:, :, ::-1], batch_size=512, verbose=0))) / 2
+            out = (out + forward(model, x[:, :, ::-1])) / 2
         return out
 
     def metrics(self, model, x, y, data_dir=None, tta: bool = False) -> dict:
