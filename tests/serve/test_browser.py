@@ -66,11 +66,15 @@ def browser():
 def page(server, browser):
     url, _ = server
     page = browser.new_page(viewport={"width": 1200, "height": 950})
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     page.set_default_timeout(WAIT_MS)
     page.goto(url, wait_until="load")
     page.wait_for_selector("#digits-pad canvas")
     yield page
     page.close()
+    elsewhere = [u for u in requested if not u.startswith((url, "data:", "blob:"))]
+    assert not elsewhere, f"the page fetched from outside the server: {elsewhere[:3]}"  # offline: no CDN
 
 
 def _shot(page, name: str) -> None:
