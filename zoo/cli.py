@@ -574,6 +574,11 @@ def _cmd_backends(args) -> int:
 
 def _cmd_serve(args) -> int:
     try:
+        import fastapi  # noqa: F401  (the serve extra, checked before any work)
+        import gradio  # noqa: F401
+        import sqlalchemy  # noqa: F401
+        import uvicorn  # noqa: F401
+
         from zoo.serve import app
         from zoo.serve.service import Service
     except ModuleNotFoundError as exc:
@@ -590,7 +595,10 @@ def _cmd_serve(args) -> int:
 
 
 def _cmd_feedback(args) -> int:
-    from zoo.core.feedback import FeedbackStore, export_corrections
+    try:
+        from zoo.core.feedback import FeedbackStore, export_corrections
+    except ModuleNotFoundError as exc:
+        raise ValueError(f'`zoo feedback` needs {exc.name}: pip install "kerazoo[serve]".') from None
 
     store = FeedbackStore(args.db)
     if args.action == "export":

@@ -79,10 +79,9 @@ def retrain(db: str, versions_dir, *, epochs: int = 2, learning_rate: float | No
     settings = {"epochs": epochs, "learning_rate": recipe.learning_rate, "seed": seed, "sample": sample,
                 "feedback_rows": len(rows), "feedback_users": int(extra.shape[0])}  # fmt: skip
     model_dir.write(path, model, _record(task, served, after, settings, command, time.time() - started))
-    entry = versions.add(versions_dir, MODEL, path, after["val"], METRIC, log=log,
-                         baseline=before["val"][METRIC], test=after["test"], served_test=before["test"],
-                         settings=settings)  # fmt: skip
-    return {**entry, "served_before": before}
+    entry = versions.add(versions_dir, MODEL, path, after["val"], METRIC, before["val"][METRIC], log=log,
+                         test=after["test"], served_test=before["test"], settings=settings)  # fmt: skip
+    return {**entry, "served_metrics": before}
 
 
 def _measure(model, parts) -> dict:

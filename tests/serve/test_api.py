@@ -119,3 +119,17 @@ def test_feedback_lands_in_the_database(client, service):
         r for r in service.store.rows(model="mnist_mlp", with_input=True) if r["id"] == sent.json()["id"]
     ]
     assert stored["input"] == picture and len(stored["input_sha256"]) == 64
+
+
+def test_an_npy_of_several_rows_answers_each_row(client):
+    rows = np.random.default_rng(0).normal(size=(3, 10)).astype("float32")  # diabetes: 10 features
+    buffer = io.BytesIO()
+    np.save(buffer, rows)
+    body = client.post(
+        "/api/v1/models/linear_regression/predict", files={"file": ("x.npy", buffer.getvalue())}
+    )
+    assert body.status_code == 200, body.text
+    assert [p["file"] for p in body.json()["predictions"]] == ["x.npy[0]", "x.npy[1]", "x.npy[2]"]
+    expected = zoo.task("linear_regression").predict(zoo.load("linear_regression"), rows)
+    got = [p["prediction"] for p in body.json()["predictions"]]
+    assert got == pytest.approx([e["prediction"] for e in expected], rel=1e-5)

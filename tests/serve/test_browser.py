@@ -24,7 +24,7 @@ if CHROMIUM is None:
     pytest.skip("no Chromium on this machine: install Debian's chromium package", allow_module_level=True)
 
 PAGES = ["mnist_cnn", "mnist_mlp", "cifar_resnet", "pneumonia_resnet", "char_gpt", "dcgan_mnist",
-         "dqn_cartpole", "two_tower", "ts_transformer"]  # fmt: skip
+         "dqn_cartpole", "two_tower", "ts_transformer", "linear_regression"]  # fmt: skip
 WAIT_MS = 60_000
 
 
@@ -108,11 +108,17 @@ def _wait_for_label(page, selector: str, label: str) -> None:
     )
 
 
-def test_draw_a_digit_and_read_the_label(page):
+def test_draw_a_digit_read_the_label_and_correct_it(page, server):
+    _, service = server
     page.locator("#digits-pad button[aria-label=Brush]").click()
     _stroke(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a seven: the bar, then the stem
     _wait_for_label(page, "#digits-label", "7")
     _shot(page, "digits")
+    page.locator("#digits-right textarea, #digits-right input").first.fill("1")  # say it was a 1
+    page.locator("#digits-correct").click()
+    page.wait_for_function("document.querySelector('#digits-correct-status').innerText.includes('stored')")
+    (row,) = service.store.rows(model="mnist_cnn", kind="label", with_input=True)
+    assert row["label"] == "1" and row["input"][:4] == b"\x89PNG"  # the 28x28 drawing the model saw
     page.locator("#digits-pad button[aria-label='Clear canvas']").click()
     page.locator("#digits-pad button[aria-label=Brush]").click()
     _stroke(page, [(0.5, 0.1), (0.5, 0.9)])
@@ -180,6 +186,10 @@ def test_the_other_pages_answer(page, tmp_path):
     page.wait_for_function("document.querySelector('#episodes-return').innerText.includes('Return')")
     page.wait_for_selector("#episodes-gif img")
     _shot(page, "cartpole")
+    _tab(page, "Regression")
+    page.locator("#values-input textarea, #values-input input").first.fill(",".join(["0.01"] * 10))
+    page.locator("#values-go").click()
+    page.wait_for_function("document.querySelector('#values-output').innerText.includes('prediction')")
     _tab(page, "Volatility")
     page.locator("#vol-go").click()
     page.wait_for_selector("#vol-plot img")

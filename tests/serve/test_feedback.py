@@ -59,7 +59,7 @@ def test_corrections_become_a_finetuning_folder(tmp_path):
     assert export_corrections(store, "mnist_mlp", tmp_path / "fix") == 3
     images = user_data.read_images(tmp_path / "fix", get("mnist_mlp"))
     assert sorted(images.classes) == ["3", "5", "8"] and len(images.y) == 3
-    with pytest.raises(ValueError, match="not empty"):
+    with pytest.raises(ValueError, match="not an empty folder"):
         export_corrections(store, "mnist_mlp", tmp_path / "fix")
     with pytest.raises(ValueError, match="no corrected images of two_tower"):
         export_corrections(store, "two_tower", tmp_path / "none")
@@ -71,15 +71,12 @@ def test_versions_promote_only_what_is_not_worse(tmp_path):
     first = versions.next_dir(root, "two_tower")
     assert first.name == "v1"
     first.mkdir(parents=True)
-    entry = versions.add(
-        root, "two_tower", first, {"ndcg@10": 0.40}, "ndcg@10", log=said.append, baseline=0.38
-    )
+    entry = versions.add(root, "two_tower", first, {"ndcg@10": 0.40}, "ndcg@10", 0.38, log=said.append)
     assert entry["promoted"] and versions.current_dir(root, "two_tower") == first
     worse = versions.next_dir(root, "two_tower")
     worse.mkdir()
-    assert not versions.add(root, "two_tower", worse, {"ndcg@10": 0.39}, "ndcg@10", log=said.append)[
-        "promoted"
-    ]
+    entry = versions.add(root, "two_tower", worse, {"ndcg@10": 0.39}, "ndcg@10", 0.40, log=said.append)
+    assert not entry["promoted"] and entry["served_before"] == "v1"
     assert versions.current_dir(root, "two_tower") == first and "not promoted (still v1)" in said[-1]
     versions.rollback(root, "two_tower", None)
     assert versions.current_dir(root, "two_tower") is None

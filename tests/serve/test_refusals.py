@@ -58,6 +58,16 @@ BAD = [
     ("feedback about an unknown model", "post", "/api/v1/feedback",
      {"json": {"model": "x", "kind": "like"}}, 404, "unknown model 'x'"),
     ("an unknown path", "get", "/api/v1/nothing", {}, 404, "Not Found"),
+    ("bad JSON for a typed body", "post", "/api/v1/recommend",
+     {"content": b"{nope", "headers": {"content-type": "application/json"}}, 400, "not valid JSON"),
+    ("a body that is not JSON at all", "post", "/api/v1/recommend", {"content": b"liked=Monster"}, 400,
+     "must be a JSON object"),
+    ("a seed out of range", "post", f"{M}/char_gpt/generate", {"json": {"seed": 2**63}}, 422, "seed"),
+    ("too few digits for all", "post", f"{M}/dcgan_mnist/generate", {"json": {"digit": "all", "n": 5}}, 400,
+     "at least 10"),
+    ("a correction that is not an image", "post", "/api/v1/feedback",
+     {"json": {"model": "mnist_mlp", "kind": "label", "label": "3", "input_base64": "aGVsbG8="}}, 400,
+     "not a PNG or JPEG"),
 ]  # fmt: skip
 
 
@@ -81,6 +91,13 @@ def test_a_body_over_the_limit_is_refused(service):
         assert response.status_code == 413 and "larger than" in response.json()["error"]
         streamed = small.post(f"{M}/char_gpt/generate", content=iter([b"{" + b" " * 3000 + b"}"]))
         assert streamed.status_code == 413
+        boundary = b"--x\r\nContent-Disposition: form-data; name=file; filename=a.png\r\n\r\n"
+        upload = small.post(  # multipart, streamed without a Content-Length
+            f"{M}/mnist_mlp/predict",
+            content=iter([boundary, b"\0" * 3000, b"\r\n--x--\r\n"]),
+            headers={"content-type": "multipart/form-data; boundary=x"},
+        )
+        assert upload.status_code == 413, upload.text
         assert small.get("/healthz").status_code == 200
 
 
@@ -98,9 +115,12 @@ def test_the_gate_bounds_the_queue_and_the_time():
         await slow, await waiting
         with pytest.raises(TimeoutError):
             await gate.run(time.sleep, 1.0)
-        return await gate.run(lambda: "served")  # a slot is free again after the timeout
+        timed_out = time.monotonic()
+        answer = await gate.run(lambda: "served")  # the slot frees when the timed-out thread ends
+        return answer, time.monotonic() - timed_out
 
-    assert asyncio.run(scenario()) == "served"
+    answer, waited = asyncio.run(scenario())
+    assert answer == "served" and waited > 0.3  # it waited for the 1 s call's thread, not just the 0.5 s
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -60,10 +60,15 @@ class FeedbackStore:
                 f"--db {url!r} is not a database URL; e.g. sqlite:///runs/feedback.db or "
                 "postgresql+psycopg://user@host/db."
             ) from None
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        self.shown = parsed.render_as_string(hide_password=True)  # what messages and logs may print
+        options = {"pool_pre_ping": True}
+        if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+            # one in-memory database shared by the server's threads (each connection would get its own)
+            options = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
+        elif parsed.get_backend_name() == "sqlite":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine = sa.create_engine(parsed, pool_pre_ping=True)
+            self.engine = sa.create_engine(parsed, **options)
         except ModuleNotFoundError as exc:
             raise ValueError(f"--db {url!r} needs the {exc.name} package; pip install it.") from None
         self._ready = False
@@ -73,7 +78,8 @@ class FeedbackStore:
             try:
                 METADATA.create_all(self.engine)
             except sa.exc.OperationalError as exc:
-                raise ValueError(f"cannot open the feedback database {self.url}: {exc.orig}.") from None
+                reason = str(exc.orig).strip().splitlines()[0].rstrip(".")
+                raise ValueError(f"cannot open the feedback database {self.shown}: {reason}.") from None
             self._ready = True
 
     def add(self, *, model: str, version: str, kind: str, label: str | None = None, user: str | None = None,
@@ -117,22 +123,31 @@ class FeedbackStore:
 def export_corrections(store: FeedbackStore, model: str, out) -> int:
     """The corrected images of `model` as class subfolders (OUT/<label>/<id>.png), a data set that
     `zoo finetune MODEL --data OUT` reads; the latest correction of an image wins. Returns the count."""
-    from zoo.core.atomic import atomic_path
+    import shutil
+    import tempfile
 
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise ValueError(f"--out {out} exists and is not empty; name a new folder.")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"--out {out} exists and is not an empty folder; name a new folder.")
     latest: dict[str, dict] = {}
     for row in store.rows(model=model, kind="label", with_input=True):
         if row["input"] is not None:
-            latest[row["input_sha256"]] = row
+            latest[fingerprint(row["input"])] = row  # the stored bytes' own hash, not a client's claim
     if not latest:
         raise ValueError(f"the feedback database holds no corrected images of {model}.")
-    for row in latest.values():
-        folder = out / _safe(row["label"])
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(folder / f"{row['id']}.png") as tmp:
-            Path(tmp).write_bytes(row["input"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))  # renamed into place at the end
+    try:
+        for row in latest.values():
+            folder = staging / _safe(row["label"])
+            folder.mkdir(exist_ok=True)
+            suffix = ".jpg" if row["input"][:3] == b"\xff\xd8\xff" else ".png"
+            (folder / f"{row['id']}{suffix}").write_bytes(row["input"])
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return len(latest)
 
 

@@ -5,7 +5,8 @@ one promoted last.
     ROOT/NAME/versions.json      {"current": "v2", "versions": [{"version", "metrics", "promoted", ...}]}
 
 versions.json is rewritten atomically after a version's directory is complete, so a reader sees the old
-state or the new one. A version is promoted only when its metric is at least the current one's.
+state or the new one. A version is promoted only when its metric is at least the served model's, measured
+on the same data just before (a figure recorded at another time may come from other data).
 """
 
 from __future__ import annotations
@@ -50,29 +51,29 @@ def next_dir(root: str | os.PathLike, name: str) -> Path:
     return folder(root, name) / f"v{max(taken, default=0) + 1}"
 
 
-def add(root, name: str, path: Path, metrics: dict, metric: str, log=print, **extra) -> dict:
-    """Record the finished version at `path`; promote it when `metrics[metric]` is at least the current
-    version's (or the shipped model's, `extra["baseline"]`, when none is promoted). Returns its entry."""
+def add(
+    root, name: str, path: Path, metrics: dict, metric: str, incumbent: float, log=print, **extra
+) -> dict:
+    """Record the finished version at `path`; promote it when `metrics[metric]` is at least `incumbent`,
+    the served model's figure measured just now on the same data. Returns its entry."""
     index = history(root, name)
-    current = next((v for v in index["versions"] if v["version"] == index["current"]), None)
-    incumbent = current["metrics"][metric] if current else extra.get("baseline")
-    promoted = incumbent is None or metrics[metric] >= incumbent
+    promoted = metrics[metric] >= incumbent
     entry = {
         "version": path.name,
         "metrics": metrics,
         "metric": metric,
         "incumbent": incumbent,
+        "served_before": index["current"],
         "promoted": promoted,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        **{k: v for k, v in extra.items() if k != "baseline"},
+        **extra,
     }
     index["versions"].append(entry)
     if promoted:
         index["current"] = path.name
     atomic_write_json(folder(root, name) / INDEX, index)
-    shown = "none" if incumbent is None else f"{incumbent:.4f}"
     verdict = "promoted" if promoted else f"not promoted (still {index['current'] or 'the shipped model'})"
-    log(f"{name} {path.name}: {metric} {metrics[metric]:.4f} vs serving {shown}: {verdict}")
+    log(f"{name} {path.name}: {metric} {metrics[metric]:.4f} vs serving {incumbent:.4f}: {verdict}")
     return entry
 
 

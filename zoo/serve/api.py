@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,14 +42,14 @@ class TextRequest(BaseModel):
     temperature: float = Field(1.0, gt=0, le=10)
     k: int = Field(10, ge=1, le=1000)
     p: float = Field(0.9, gt=0, le=1)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=2**31)
 
 
 class DrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     digit: str = "7"
     n: int = Field(16, ge=1, le=100)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=2**31)
     interpolate: bool = False
 
 
@@ -75,10 +76,12 @@ class FeedbackRequest(BaseModel):
 
 
 class Gate:
-    """At most `concurrency` model calls at once, `queue` more waiting, each within `timeout_s`."""
+    """At most `concurrency` model calls at once (threads of its own), `queue` more waiting, each answered
+    within `timeout_s`. A call past its time keeps its slot until its thread ends, so the bound holds."""
 
     def __init__(self, concurrency: int, queue: int, timeout_s: float):
         self.slots = asyncio.Semaphore(concurrency)
+        self.workers = ThreadPoolExecutor(concurrency, thread_name_prefix="zoo-serve")
         self.queue, self.timeout_s, self.waiting = queue, timeout_s, 0
 
     async def run(self, function, *args, **kwargs):
@@ -89,10 +92,14 @@ class Gate:
             await self.slots.acquire()
         finally:
             self.waiting -= 1
-        try:  # a call past the timeout is answered 504; its thread finishes on its own
-            return await asyncio.wait_for(run_in_threadpool(function, *args, **kwargs), self.timeout_s)
-        finally:
+        loop = asyncio.get_running_loop()
+        try:
+            work = loop.run_in_executor(self.workers, functools.partial(function, *args, **kwargs))
+        except BaseException:
             self.slots.release()
+            raise
+        work.add_done_callback(lambda _: self.slots.release())
+        return await asyncio.wait_for(asyncio.shield(work), self.timeout_s)
 
 
 def create_api(service: Service, *, max_body: int = MAX_BODY, concurrency: int = 2, queue: int = 32,
@@ -242,12 +249,19 @@ async def _json_body(request: Request) -> dict:
 
 
 def _first_error(errors: list[dict]) -> JSONResponse:
-    """A validation failure as one sentence: the first bad field and what is wrong with it."""
+    """A validation failure as one sentence: the first bad field, what is wrong, and the value sent."""
     first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return _error(400, "the request body is not valid JSON.")
+    if first.get("type") in ("model_attributes_type", "dict_type") and first.get("loc") == ("body",):
+        return _error(400, "the request body must be a JSON object, sent as Content-Type: application/json.")
     where = ".".join(
         str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "form")
     )
-    return _error(422, f"{where or 'the request'}: {first.get('msg', 'is not valid')}.")
+    message = first.get("msg", "is not valid").rstrip(".")
+    value = first.get("input")
+    shown = "" if value is None or isinstance(value, dict) else f", got {str(value)[:40]!r}"
+    return _error(422, f"{where or 'the request'}: {message}{shown}.")
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -258,37 +272,39 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-class TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuse request bodies over `max_bytes` (413), by their Content-Length or as they stream in."""
+    """Refuse request bodies over `max_bytes` (413), by their Content-Length or as they stream in. The
+    body is read whole before the app sees it, so every endpoint answers 413 alike (a multipart parser
+    would otherwise turn the overflow into its own 400)."""
 
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             return await self._refuse(scope, receive, send)
-        seen = 0
-
-        async def counted():
-            nonlocal seen
+        body, more = bytearray(), True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise TooLarge()
-            return message
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                return await self._refuse(scope, receive, send)
+        replayed = False
 
-        try:
-            await self.app(scope, counted, send)
-        except TooLarge:
-            await self._refuse(scope, receive, send)
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope, receive, send):
         limit = f"{self.max_bytes / 2**20:g} MiB"

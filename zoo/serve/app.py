@@ -7,6 +7,7 @@ zoo serve --models-dir runs/ --versions runs/flywheel/versions
 
 from __future__ import annotations
 
+import os
 import socket
 
 from zoo.serve.service import Service
@@ -14,15 +15,20 @@ from zoo.serve.service import Service
 
 def create_app(service: Service, pages: bool = True, **limits):
     """The FastAPI app: /api/v1/..., /healthz, /docs, and (with `pages`) the web pages at /."""
-    from zoo.serve.api import create_api
+    from zoo.serve.api import MAX_BODY, create_api
 
     app = create_api(service, **limits)
     if pages:
+        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # the server makes no call out
         import gradio as gr
 
         from zoo.serve import pages as web
 
-        app = gr.mount_gradio_app(app, web.build(service), path="/", footer_links=["api"])
+        blocks = web.build(service).queue(  # the pages' own bound, as --concurrency bounds the API's
+            default_concurrency_limit=limits.get("concurrency", 2), max_size=limits.get("queue", 32)
+        )
+        app = gr.mount_gradio_app(app, blocks, path="/", footer_links=["api"],
+                                  max_file_size=limits.get("max_body", MAX_BODY))  # fmt: skip
     return app
 
 

@@ -41,7 +41,8 @@ def build(service: Service):
     by_page: dict[str, list[str]] = {}
     for name in service.names():
         by_page.setdefault(service.describe(name)["page"], []).append(name)
-    with gr.Blocks(title="Kerazoo") as app:
+    # No telemetry, and Gradio's cache of shown files emptied of anything older than an hour.
+    with gr.Blocks(title="Kerazoo", analytics_enabled=False, delete_cache=(600, 3600)) as app:
         gr.Markdown(
             f"# Kerazoo\nKeras 3 models on **{service.backend()}**. The JSON API is at "
             "[/api/v1/models](/api/v1/models), its documentation at [/docs](/docs)."
@@ -385,9 +386,14 @@ def _png_file(data: bytes):
 
 def _temp_file(data: bytes, suffix: str) -> str:
     """An animated GIF is shown from a file (Gradio copies it into its cache); one folder per server."""
+    import time
+
     global _FILES
     if _FILES is None:
         _FILES = tempfile.mkdtemp(prefix="zoo-serve-")
+    for old in Path(_FILES).iterdir():  # Gradio has copied older ones into its cache by now
+        if old.stat().st_mtime < time.time() - 600:
+            old.unlink(missing_ok=True)
     with tempfile.NamedTemporaryFile(dir=_FILES, suffix=suffix, delete=False) as f:
         f.write(data)
         return f.name

@@ -66,12 +66,16 @@ class Service:
                 raise ValueError(f"--models-dir {models_dir} is not a folder.")
             for path in sorted(root.iterdir()):
                 if model_dir.is_model_dir(path):
+                    if path.name in self.paths:
+                        raise ValueError(
+                            f"{path} has the name of a served zoo model ({path.name}); rename the folder."
+                        )
                     self.paths[path.name] = str(path)
         self.paths = {n: p for n, p in self.paths.items() if _has_page(p)}
         self.versions_dir = versions_dir
         self.store = FeedbackStore(db or "sqlite:///runs/feedback.db")
         self._loaded: dict[str, Loaded] = {}
-        self._guard = threading.Lock()
+        self._loading = {name: threading.Lock() for name in self.paths}  # one model loads while others serve
 
     # The catalogue.
 
@@ -104,9 +108,9 @@ class Service:
     def get(self, name: str) -> Loaded:
         """The loaded model (built and its weights read on first use; a newly promoted version swaps in)."""
         spec = self._spec(name)
-        current = versions.current_dir(self.versions_dir, name)
-        source = str(current) if current else self.paths[name]
-        with self._guard:
+        with self._loading[name]:  # read the served version and swap under one lock: no flip-flopping
+            current = versions.current_dir(self.versions_dir, name)
+            source = str(current) if current else self.paths[name]
             loaded = self._loaded.get(name)
             if loaded is None or loaded.source != source:
                 spec = model_dir.resolve(source) if current else spec
@@ -137,14 +141,19 @@ class Service:
                 path.write_bytes(data)
                 paths.append(str(path))
             try:
-                x, _ = loaded.task.read_inputs(paths, resize=True)
+                x, sources = loaded.task.read_inputs(paths, resize=True)
             except NotSupported:
                 raise ValueError(f"{name} does not read uploaded files; see its page.") from None
             except ValueError as exc:  # the message names the temporary file: name the upload instead
                 raise ValueError(_name_uploads(str(exc), paths, uploads)) from None
         results = self.predict_array(name, x, top)
-        for result, (filename, data) in zip(results, uploads, strict=True):
-            result["file"] = filename
+        by_path = {path: upload for path, upload in zip(paths, uploads, strict=True)}
+        rows = {path: sources.count(path) for path in paths}
+        seen: dict[str, int] = {}
+        for result, source in zip(results, sources, strict=True):  # an .npy may hold several rows
+            filename, data = by_path[source]
+            row = seen[source] = seen.get(source, -1) + 1
+            result["file"] = f"{filename}[{row}]" if rows[source] > 1 else filename
             result["input_sha256"] = _sha256(data)
         return results
 
@@ -153,6 +162,9 @@ class Service:
         if not 1 <= top <= MAX_TOP:
             raise ValueError(f"top must be between 1 and {MAX_TOP}, got {top}.")
         loaded = self.get(name)
+        expected = tuple(loaded.model.input_shape[1:])
+        if int(np.prod(x.shape[1:])) != int(np.prod(expected)):  # (28, 28) is (28, 28, 1) without its axis
+            raise ValueError(f"{name} reads inputs of shape {expected}, got {tuple(x.shape[1:])}.")
         with loaded.lock:
             raw = loaded.task.predict(loaded.model, x, top=top)
         if "prediction" in raw[0]:  # the regressor: a number per row
@@ -218,6 +230,10 @@ class Service:
         loaded = self._ability(name, "generate", "drawings")
         if not isinstance(n, int) or not 1 <= n <= 100:
             raise ValueError(f"n must be between 1 and 100 images, got {n}.")
+        if str(digit) == "all" and n < 10:
+            raise ValueError(f"digit 'all' draws a row per digit: n must be at least 10, got {n}.")
+        if interpolate and n < 2:
+            raise ValueError(f"an interpolation needs n of at least 2 steps, got {n}.")
         with tempfile.TemporaryDirectory(prefix="zoo-serve-") as folder, loaded.lock:
             out = Path(folder) / "sheet.png"
             options = {"digit": str(digit), "n": n, "seed": seed, "interpolate": interpolate, "out": str(out)}
@@ -325,6 +341,10 @@ class Service:
             labels = self._spec(model).labels
             if labels and label not in labels:
                 raise ValueError(f"{label!r} is not a label of {model}; its labels are {', '.join(labels)}.")
+        if input is not None:
+            _check_image(input)
+            if input_sha256 is not None and input_sha256 != _sha256(input):
+                raise ValueError("input_sha256 is not the sha256 of the input sent; send one of them.")
         return self.store.add(model=model, version=version, kind=kind, label=label, user=user,
                               input=input, input_sha256=input_sha256)  # fmt: skip
 
@@ -363,6 +383,19 @@ def _name_uploads(message: str, paths: list[str], uploads) -> str:
     for path, (filename, _) in zip(paths, uploads, strict=True):
         message = message.replace(path, repr(filename or "the upload")).replace(Path(path).name, filename)
     return message
+
+
+def _check_image(data: bytes) -> None:
+    """A correction's input must be the PNG or JPEG image it is about (it becomes a fine-tuning file)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise ValueError(f"the input is a {image.format} image; feedback keeps PNG or JPEG.")
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ValueError("the input is not a PNG or JPEG image.") from None
 
 
 def _sha256(data: bytes) -> str:

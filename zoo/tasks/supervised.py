@@ -3,8 +3,6 @@ evaluation on a split, and the recipe's training run (zoo.core.training.fit_reci
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from zoo import datasets
@@ -12,20 +10,20 @@ from zoo.core import backend, inputs
 from zoo.tasks.base import Task
 
 SMALL_BATCH = 512
-_COMPILED = weakref.WeakKeyDictionary()  # model -> its compiled inference call
 
 
 def forward(model, x) -> np.ndarray:
     """Raw outputs of `model` on `x`: a compiled call for a request's few rows (model.predict's per-call
-    set-up costs more than a small model itself: 0.4 s a call on TensorFlow under load, measured with
-    benchmarks/serve_load.py), model.predict in batches for many."""
+    set-up costs more than a small model: mnist_mlp on one image took 50 ms on TensorFlow against 0.5 ms,
+    docs/SERVING.md), model.predict in batches for many."""
     if len(x) > SMALL_BATCH:
         return np.asarray(model.predict(x, batch_size=SMALL_BATCH, verbose=0))
     import keras
 
-    call = _COMPILED.get(model)
-    if call is None:
-        call = _COMPILED[model] = backend.compile_inference(lambda t: model(t, training=False), model)
+    call = getattr(model, "_zoo_inference", None)
+    if call is None:  # kept on the model: it goes when the model goes (a cache keyed by it would keep it)
+        call = backend.compile_inference(lambda t: model(t, training=False), model)
+        object.__setattr__(model, "_zoo_inference", call)  # untracked by Keras: not a layer or a weight
     return np.asarray(keras.ops.convert_to_numpy(call(keras.ops.convert_to_tensor(x, "float32"))))
 
 
