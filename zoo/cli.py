@@ -17,7 +17,7 @@ from zoo.core.flags import ArgumentParser, UsageError, number, whole
 from zoo.tasks.base import NotSupported
 
 # Commands that read only the registry and the manifest: they never import keras or a framework.
-LIGHT_COMMANDS = {"list", "info", "backends", "weights", "feedback"}
+LIGHT_COMMANDS = {"list", "info", "backends", "weights", "feedback", "data"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", action="store_true", help="measure on the bundled test sample (offline)")
     p.add_argument("--data-dir")
     p.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # maintainers: into the card
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("data", help="the datasets: sources, licenses, files; download and verify them")
+    p.add_argument("action", choices=("list", "download", "verify"))
+    p.add_argument("names", nargs="*", metavar="NAME", help="datasets (default: all)")
+    p.add_argument(
+        "--dir", help="the folder of dataset folders to look in / download into (default: the cache)"
+    )
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser(
@@ -559,6 +567,39 @@ def _cmd_weights(args) -> int:
     return 0
 
 
+def _cmd_data(args) -> int:
+    from zoo.datasets import catalog
+
+    names = args.names or catalog.names()
+    for name in names:
+        catalog.entry(name)  # an unknown name: one sentence, before any download
+    if args.action == "download":
+        for name in names:
+            catalog.download_all(name, args.dir, log=_say)
+    rows = []
+    for name in names:
+        facts = {k: v for k, v in catalog.entry(name).items() if k not in ("files", "sources")}
+        files = catalog.status(name, args.dir, check=args.action == "verify")
+        rows.append({"dataset": name, **facts, "files": files})
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            files, present = row["files"], [f for f in row["files"] if f["path"]]
+            size = sum(f["bytes"] for f in files) / 1e6
+            fetchable = sum(f["downloadable"] for f in files)
+            print(f"{row['dataset']:<16} {len(present)}/{len(files)} files here, {size:7.1f} MB, "
+                  f"{fetchable} downloadable  {row['title']}")  # fmt: skip
+            print(f"{'':<16} license: {row['license']}; from {row['upstream']}")
+            for f in files:
+                state = {True: "ok", False: "CORRUPT"}.get(f.get("ok"), "present" if f["path"] else "missing")
+                print(f"{'':<16}   {f['name']:<26} {f['bytes']:>11,} B  {f['sha256'][:12]}  {state}")
+    bad = [f"{row['dataset']}/{f['name']}" for row in rows for f in row["files"] if f.get("ok") is False]
+    if bad:
+        raise ValueError(f"files with the wrong sha256: {', '.join(bad)}; delete them and download again.")
+    return 0
+
+
 def _cmd_backends(args) -> int:
     rows = backend.installed(probe=args.probe)
     if args.json:
@@ -634,6 +675,7 @@ _COMMANDS = {
     "quantize": _cmd_quantize,
     "weights": _cmd_weights,
     "backends": _cmd_backends,
+    "data": _cmd_data,
     "serve": _cmd_serve,
     "feedback": _cmd_feedback,
 }

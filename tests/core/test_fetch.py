@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import zoo
-from zoo import cli
-from zoo.core import fetch, hub
+from zoo import cli, fetch
+from zoo.core import hub
 
 pytestmark = pytest.mark.skipif(
     __import__("keras").backend.backend() != "tensorflow", reason="no backend is involved: checked once"

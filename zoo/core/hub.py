@@ -19,7 +19,7 @@ from pathlib import Path
 import h5py
 
 from zoo.core.atomic import atomic_path, atomic_write_json
-from zoo.core.fetch import DownloadError, download, sha256
+from zoo.fetch import DownloadError, download, sha256
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the package's (a checkout: all files)
 MANIFEST = WEIGHTS_DIR / "manifest.json"

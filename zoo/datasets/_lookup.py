@@ -1,4 +1,5 @@
-"""Where a dataset's files are found: data_dir= -> $ZOO_DATA_DIR/<name>/ -> online -> clear error."""
+"""Where a dataset's files are found: data_dir= -> $ZOO_DATA_DIR/<name>/ -> the user cache -> a verified
+download into the cache (`zoo data download`) -> a clear error."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from zoo.datasets import catalog
+from zoo.fetch import DownloadError
 
 
 class DatasetNotFound(FileNotFoundError):
@@ -34,15 +38,29 @@ def local_file(dataset: str, filename: str, data_dir: str | os.PathLike | None) 
         path = Path(env) / dataset / filename
         if path.is_file():
             return path
-    return None
+    cached = catalog.cache_dir() / dataset / filename  # where `zoo data download` puts it
+    return cached if cached.is_file() else None
+
+
+def online(dataset: str, filename: str) -> Path:
+    """The loaders' online step: the file downloaded from its public source into the cache, verified."""
+    try:
+        return catalog.fetch(dataset, filename, progress=True)
+    except (DownloadError, OSError) as exc:
+        raise missing(dataset, filename, str(exc).rstrip(".")) from None
 
 
 def missing(dataset: str, filename: str, reason: str) -> DatasetNotFound:
     """The error for a dataset that is neither local nor downloadable."""
-    where = os.environ.get("ZOO_DATA_DIR") or "$ZOO_DATA_DIR"
+    where = Path(os.environ.get("ZOO_DATA_DIR") or "$ZOO_DATA_DIR") / dataset / filename
+    if filename in catalog.entry(dataset).get("sources", {}):
+        return DatasetNotFound(
+            f"dataset {dataset!r} not found and its download failed ({reason}); `zoo data download "
+            f"{dataset}` retries it, or put {filename} at {where} (or pass data_dir=)."
+        )
     return DatasetNotFound(
-        f"dataset {dataset!r} not found: put {filename} at {Path(where) / dataset / filename} "
-        f"and set ZOO_DATA_DIR (or pass data_dir=); the online download failed ({reason})."
+        f"dataset {dataset!r} not found: put {filename} at {where} (or pass data_dir=); "
+        f"`zoo data list` names its source ({reason})."
     )
 
 

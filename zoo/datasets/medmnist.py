@@ -1,7 +1,7 @@
 """MedMNIST v2 2D sets at 28x28 (official npz files and splits): PneumoniaMNIST and BreastMNIST.
 
 Each `<name>.npz` holds {train,val,test}_images (N, 28, 28) uint8 and _labels (N, 1) uint8.
-Online fallback: the `medmnist` package's downloader, when it is installed.
+Online: the official file from its public copy, verified (`zoo data download`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.datasets._lookup import local_file, missing, read_npz
+from zoo.datasets._lookup import local_file, online, read_npz
 
 
 class MedMNIST:
@@ -25,21 +25,9 @@ class MedMNIST:
 
     def load(self, split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
         """(images uint8 (N, 28, 28), labels uint8 (N,)) of one official split."""
-        path = local_file(self.NAME, self.FILENAME, data_dir)
-        if path is None:
-            path = self._download()
+        path = local_file(self.NAME, self.FILENAME, data_dir) or online(self.NAME, self.FILENAME)
         data = read_npz(Path(path), self.NAME, {f"{split}_images": (28, 28), f"{split}_labels": None})
         return data[f"{split}_images"], data[f"{split}_labels"].reshape(-1)
-
-    def _download(self):
-        try:
-            import medmnist
-
-            info = medmnist.INFO[self.NAME]
-            dataset = getattr(medmnist, info["python_class"])(split="test", download=True, size=28)
-            return dataset.root + f"/{self.FILENAME}"
-        except Exception as exc:  # not installed, no network: both mean "not here"
-            raise missing(self.NAME, self.FILENAME, f"{type(exc).__name__}: {exc}") from None
 
 
 pneumoniamnist = MedMNIST("pneumoniamnist", labels=("normal", "pneumonia"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.datasets._lookup import local_file, missing
+from zoo.datasets._lookup import local_file, online
 from zoo.datasets.samples import SAMPLES_DIR
 
 NAME = "prices"
@@ -117,10 +117,9 @@ def load(ticker: str, data_dir=None, sample: bool = False) -> Prices:
             raise ValueError(f"the bundled sample has {', '.join(SAMPLE_TICKERS)}, not {ticker!r}.")
         with np.load(SAMPLE) as data:
             return Prices(ticker, data[f"{ticker}_dates"], *data[f"{ticker}_ohlc"].T)
-    path = local_file(NAME, f"{ticker}.csv", data_dir)
-    if path is None:
-        known = "" if ticker in TICKERS else f" ({ticker!r} is not one of {', '.join(TICKERS)})"
-        raise missing(NAME, f"{ticker}.csv", f"prices are local files only{known}")
+    if ticker not in TICKERS and local_file(NAME, f"{ticker}.csv", data_dir) is None:
+        raise ValueError(f"unknown ticker {ticker!r}; the panel has {', '.join(TICKERS)} (or pass a CSV).")
+    path = local_file(NAME, f"{ticker}.csv", data_dir) or online(NAME, f"{ticker}.csv")
     return read_csv(path, ticker)
 
 

@@ -6,7 +6,7 @@ Text datasets give (text, None) instead of arrays: a language model makes its ow
 
 from __future__ import annotations
 
-from zoo.datasets._lookup import local_file, missing
+from zoo.datasets._lookup import local_file, online
 
 NAME = "tinyshakespeare"
 SPLITS = ("train", "val")
@@ -14,23 +14,9 @@ FILENAME = "input.txt"
 TRAIN_FRACTION = 0.9
 
 
-def _download() -> str:
-    """The same corpus from tensorflow_datasets (its three splits are consecutive slices of it)."""
-    import tensorflow_datasets as tfds
-
-    parts = tfds.load("tiny_shakespeare", split=["train", "validation", "test"], batch_size=-1)
-    return "".join(tfds.as_numpy(p)["text"][0].decode("utf-8") for p in parts)
-
-
 def load(split: str = "val", data_dir=None) -> tuple[str, None]:
     """The text of one split."""
-    path = local_file(NAME, FILENAME, data_dir)
-    if path is not None:
-        text = path.read_text(encoding="utf-8")
-    else:
-        try:
-            text = _download()
-        except Exception as exc:  # no network, no tfds: one clear message instead
-            raise missing(NAME, FILENAME, f"{type(exc).__name__}: {exc}") from None
+    path = local_file(NAME, FILENAME, data_dir) or online(NAME, FILENAME)
+    text = path.read_text(encoding="utf-8")
     cut = int(len(text) * TRAIN_FRACTION)
     return (text[:cut], None) if split == "train" else (text[cut:], None)
