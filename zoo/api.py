@@ -25,7 +25,8 @@ def load(name: str, weights: str | os.PathLike | None = "pretrained"):
     """Build a registered model or a model directory; load its weights (sha256-checked) or a given file.
 
     Args:
-        name: a name from `list_models()`, or a model directory (`zoo finetune ... --out DIR`).
+        name: a name from `list_models()`, a model directory (`zoo finetune ... --out DIR`), or one on
+            the Hugging Face Hub, "hf://ORG/REPO[@REVISION]".
         weights: "pretrained" (default), a path to a .weights.h5 file, or None for random init.
 
     Example:
@@ -96,6 +97,8 @@ def card(name: str) -> dict:
     Example:
         >>> zoo.card("mnist_mlp")["metrics"]["jax"]["metrics"]["accuracy"]
     """
+    if name not in registry.names() and str(name).startswith("hf://"):
+        return model_dir.card(model_dir.from_hub(name))
     if name not in registry.names() and model_dir.is_model_dir(name):
         return model_dir.card(name)
     spec = registry.get(name)

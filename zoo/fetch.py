@@ -1,4 +1,6 @@
 """Verified downloads: one file from a URL into a folder, sha256-checked, atomic, resumed or retried.
+A URL may also be a Hugging Face Hub handle, hf://ORG/REPO[@REVISION]/FILE (huggingface_hub fetches it;
+$HF_ENDPOINT names another hub).
 
 A download streams into `<target>.part` beside the target; an interrupted transfer continues from
 the bytes already there (an HTTP Range request) on the next try; the file is renamed into place
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 import time
 import urllib.error
@@ -38,6 +41,8 @@ def download(
         >>> download("https://example.org/x.weights.h5", "cache/x.weights.h5", expected_sha256=...)
     """
     target = Path(target)
+    if url.startswith("hf://"):
+        return _download_from_hub(url, target, expected_sha256, size)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
@@ -86,6 +91,60 @@ def _transfer(url: str, partial: Path, size: int | None, timeout: float, progres
             print(file=sys.stderr)
         if total is not None and done < total:
             raise OSError(f"the transfer stopped after {done} of {total} bytes")
+
+
+def parse_hub(url: str) -> tuple[str, str | None, str]:
+    """hf://ORG/REPO[@REVISION][/FILE] -> (repo id, revision or None, file or "")."""
+    parts = url[len("hf://") :].split("/", 2)
+    if len(parts) < 2 or not all(parts[:2]):
+        raise DownloadError(f"{url!r} is not a Hugging Face handle; write hf://ORG/REPO[@REVISION].")
+    repo, _, revision = parts[1].partition("@")
+    return f"{parts[0]}/{repo}", revision or None, parts[2] if len(parts) > 2 else ""
+
+
+def _download_from_hub(url: str, target: Path, expected_sha256: str | None, size: int | None) -> Path:
+    """One file of a Hub repository into `target`, checked as any download (huggingface_hub resumes)."""
+    import tempfile
+
+    repo, revision, filename = parse_hub(url)
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError:
+        raise DownloadError(f"{url} needs huggingface_hub: pip install huggingface_hub.") from None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = tempfile.mkdtemp(dir=target.parent, prefix=".hub-")
+    except OSError as exc:
+        raise DownloadError(f"cannot write into {target.parent} ({exc.strerror or exc}).") from None
+    try:
+        try:
+            got = Path(hf_hub_download(repo, filename, revision=revision, local_dir=scratch,
+                                       endpoint=os.environ.get("HF_ENDPOINT") or None))  # fmt: skip
+        except Exception as exc:  # noqa: BLE001  huggingface_hub's errors: HTTP, offline, unknown repo
+            raise DownloadError(f"could not download {url} ({_hub_reason(exc)}).") from None
+        found = sha256(got)
+        if expected_sha256 and found != expected_sha256 or size is not None and got.stat().st_size != size:
+            raise DownloadError(
+                f"could not download {url} (the file received has sha256 {found[:16]}..., expected "
+                f"{(expected_sha256 or '')[:16]}...)."
+            )
+        os.replace(got, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target
+
+
+def _hub_reason(exc: Exception) -> str:
+    """huggingface_hub's error as a few words (its own messages run to paragraphs)."""
+    known = {
+        "EntryNotFoundError": "the repository has no such file",
+        "RepositoryNotFoundError": "no such repository, or it is private",
+        "RevisionNotFoundError": "no such revision",
+        "LocalEntryNotFoundError": "the file is not on the Hub or the Hub could not be reached",
+        "GatedRepoError": "the repository is gated: log in with `hf auth login`",
+    }
+    name = type(exc).__name__
+    return known.get(name) or f"{name}: {(str(exc).strip().splitlines() or [''])[0].rstrip('.')}"
 
 
 def _describe(exc: Exception) -> str:

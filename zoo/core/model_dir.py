@@ -89,10 +89,13 @@ def spec(path: str | os.PathLike) -> registry.ModelSpec:
 
 
 def resolve(name_or_path: str | os.PathLike) -> registry.ModelSpec:
-    """A registered model's spec, or a model directory's; one sentence naming both kinds otherwise."""
+    """A registered model's spec, or a model directory's (a folder, or hf://ORG/REPO[@REVISION] on the
+    Hugging Face Hub, fetched into the user cache); one sentence naming the kinds otherwise."""
     name = str(name_or_path)
     if name in registry.names():
         return registry.get(name)
+    if name.startswith("hf://"):
+        return spec(from_hub(name))
     if is_model_dir(name):
         return spec(name)
     if Path(name).is_dir():
@@ -104,6 +107,38 @@ def resolve(name_or_path: str | os.PathLike) -> registry.ModelSpec:
         f"unknown model {name!r}; available: {', '.join(registry.names())}, "
         "or a model directory made by `zoo finetune`."
     )
+
+
+def from_hub(handle: str) -> Path:
+    """A model directory published on the Hugging Face Hub (its model.json and model.weights.h5 at the
+    repository's top), fetched into $ZOO_CACHE_DIR/models/ORG--REPO[--REVISION]; the weights are checked
+    against the sha256 that model.json names. Returns the local folder."""
+    from zoo.fetch import DownloadError, download, parse_hub
+
+    repo, revision, rest = parse_hub(handle)
+    if rest:
+        raise ModelDirError(
+            f"{handle!r} names a file; a model directory on the Hub is hf://ORG/REPO[@REVISION]."
+        )
+    folder = (
+        hub.cache_dir().parent / "models" / "--".join([*repo.split("/"), *([revision] if revision else [])])
+    )
+    base = f"hf://{repo}{'@' + revision if revision else ''}"
+    try:
+        if not (folder / MANIFEST).is_file():
+            staged = folder.with_name(folder.name + ".part")
+            download(f"{base}/{MANIFEST}", staged / MANIFEST, None)
+            record = read(staged)
+            download(
+                f"{base}/{WEIGHTS}",
+                staged / WEIGHTS,
+                record["weights"]["sha256"],
+                record["weights"].get("bytes"),
+            )
+            os.replace(staged, folder)  # model.json and its weights arrive together or not at all
+    except DownloadError as exc:
+        raise ModelDirError(f"{handle} is not a model directory here: {exc}") from None
+    return folder
 
 
 def write(path: str | os.PathLike, model, record: dict) -> dict:
