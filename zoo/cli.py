@@ -260,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from_shell = argv is None
     argv = sys.argv[1:] if argv is None else argv
+    args = None
     try:
         args = build_parser().parse_args(argv)
         args.argv = argv
@@ -274,9 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         return errors.fail("zoo", str(exc))
     except KeyboardInterrupt:
-        return errors.fail(
-            "zoo", "interrupted; `zoo train ... --resume` continues after the last finished epoch."
-        )
+        hint = {"train": "; `zoo train ... --resume` continues after the last finished epoch",
+                "finetune": "; `zoo finetune ... --resume` continues after the last finished epoch",
+                "data": "; run it again: a broken-off download resumes"}  # fmt: skip
+        return errors.fail("zoo", f"interrupted{hint.get(getattr(args, 'command', None), '')}.")
     except Exception as exc:  # noqa: BLE001  expected failures become one sentence
         if isinstance(exc, errors.user_errors()):
             return errors.fail("zoo", str(exc))
@@ -576,6 +578,13 @@ def _cmd_data(args) -> int:
     if args.action == "download":
         for name in names:
             catalog.download_all(name, args.dir, log=_say)
+        lacking = {name: catalog.not_downloadable(name, args.dir) for name in names}
+        for name, files in lacking.items():
+            if files:
+                how = catalog.entry(name).get("without_download", "see `zoo data list`")
+                _say(f"{name}: {len(files)} file(s) have no download wired ({', '.join(files[:3])}); {how}")
+        if args.names and all(lacking[name] for name in names):
+            raise ValueError(f"{', '.join(names)}: nothing here could be downloaded (see above).")
     rows = []
     for name in names:
         facts = {k: v for k, v in catalog.entry(name).items() if k not in ("files", "sources")}

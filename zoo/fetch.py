@@ -63,7 +63,11 @@ def download(
         if found == (expected_sha256 or found) and (size is None or partial.stat().st_size == size):
             os.replace(partial, target)
             return target
-        problem = f"the file received has sha256 {found[:16]}..., expected {expected_sha256[:16]}..."
+        problem = (
+            f"the file received has sha256 {found[:16]}..., expected {expected_sha256[:16]}..."
+            if expected_sha256 and found != expected_sha256
+            else f"the file received has {partial.stat().st_size} bytes, expected {size}"
+        )
         partial.unlink(missing_ok=True)  # corrupt: the next try starts from zero
     partial.unlink(missing_ok=True)
     raise DownloadError(f"could not download {url} ({problem}).")
@@ -124,10 +128,12 @@ def _download_from_hub(url: str, target: Path, expected_sha256: str | None, size
             raise DownloadError(f"could not download {url} ({_hub_reason(exc)}).") from None
         found = sha256(got)
         if expected_sha256 and found != expected_sha256 or size is not None and got.stat().st_size != size:
-            raise DownloadError(
-                f"could not download {url} (the file received has sha256 {found[:16]}..., expected "
-                f"{(expected_sha256 or '')[:16]}...)."
+            problem = (
+                f"sha256 {found[:16]}..., expected {expected_sha256[:16]}..."
+                if expected_sha256 and found != expected_sha256
+                else f"{got.stat().st_size} bytes, expected {size}"
             )
+            raise DownloadError(f"could not download {url} (the file received has {problem}).")
         os.replace(got, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

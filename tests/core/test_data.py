@@ -94,7 +94,7 @@ def test_a_changed_upstream_is_refused_and_nothing_is_left(upstream, tmp_path):
     served, _, local = upstream
     _, theirs = _toy_ohlcv(local)
     _serve(served, local["prices"]["sources"]["SPY.csv"]["url"], theirs.replace(b"258.1", b"999"))
-    with pytest.raises(DownloadError, match="the upstream file has changed"):
+    with pytest.raises(DownloadError, match=r"the upstream file \(or its layout\) has changed"):
         catalog.fetch("prices", "SPY.csv", into=tmp_path / "data", progress=False)
     assert list((tmp_path / "data" / "prices").iterdir()) == []
 
@@ -180,3 +180,18 @@ def test_the_real_files_download_and_verify(upstream, tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert all(f["ok"] for row in rows for f in row["files"])
     assert (target / "prices" / "IBM.csv").read_bytes() == csv
+
+
+def test_naming_only_datasets_without_a_download_is_refused(upstream, capsys):
+    assert cli.main(["data", "download", "anime"]) == 2
+    err = capsys.readouterr().err
+    assert "anime: 3 file(s) have no download wired" in err and "nothing here could be downloaded" in err
+
+
+def test_an_upstream_that_is_not_text_is_one_sentence(upstream, tmp_path):
+    served, _, local = upstream
+    _toy_ohlcv(local)
+    _serve(served, local["prices"]["sources"]["SPY.csv"]["url"], b"\xff\xfe<html>error</html>")
+    with pytest.raises(DownloadError, match="is not the text file expected"):
+        catalog.fetch("prices", "SPY.csv", into=tmp_path / "data", progress=False)
+    assert list((tmp_path / "data" / "prices").iterdir()) == []

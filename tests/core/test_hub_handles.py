@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import shutil
 import threading
 
@@ -108,10 +109,26 @@ def test_a_model_directory_from_the_hub(local_hub, tmp_path):
     assert (tmp_path / "cache" / "models" / "me--digits" / "model.json").is_file()
     with pytest.raises(model_dir.ModelDirError, match="hf://me/nothing is not a model directory here"):
         zoo.load("hf://me/nothing")
-    assert not (tmp_path / "cache" / "models" / "me--nothing").exists()
+    assert sorted(p.name for p in (tmp_path / "cache" / "models").iterdir()) == ["me--digits"]  # no .part
 
 
 def _shipped(file: str):
     from pathlib import Path
 
     return Path(zoo.__file__).parent / "weights" / file
+
+
+def test_a_hub_model_directory_that_cannot_be_checked_is_not_kept(local_hub, tmp_path):
+    repos, _ = local_hub
+    folder = repos / "me" / "unchecked"
+    card = zoo.card("mnist_mlp")
+    record = {"name": "x", "base": "mnist_mlp", "task": "classification", "config": card["config"],
+              "task_class": model_dir.task_reference(zoo.task("mnist_mlp").__class__)}  # fmt: skip
+    written = model_dir.write(folder, zoo.load("mnist_mlp"), record)
+    (folder / "model.json").write_text(json.dumps({**written, "weights": {"file": "model.weights.h5"}}))
+    with pytest.raises(model_dir.ModelDirError, match="names no sha256 for its weights"):
+        zoo.load("hf://me/unchecked")
+    (folder / "model.json").write_text(json.dumps({**written, "base": "no_such_model"}))
+    with pytest.raises(model_dir.ModelDirError, match="hf://me/unchecked cannot be used: unknown model"):
+        zoo.load("hf://me/unchecked")
+    assert not (tmp_path / "cache" / "models").exists() or not any((tmp_path / "cache" / "models").iterdir())

@@ -14,6 +14,7 @@ import dataclasses
 import importlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 from zoo.core import hub, registry
@@ -124,20 +125,29 @@ def from_hub(handle: str) -> Path:
         hub.cache_dir().parent / "models" / "--".join([*repo.split("/"), *([revision] if revision else [])])
     )
     base = f"hf://{repo}{'@' + revision if revision else ''}"
+    if (
+        folder / MANIFEST
+    ).is_file():  # fetched before (a branch handle stays as first fetched: pin @REVISION)
+        return folder
+    staged = folder.with_name(folder.name + ".part")
+    shutil.rmtree(staged, ignore_errors=True)
     try:
-        if not (folder / MANIFEST).is_file():
-            staged = folder.with_name(folder.name + ".part")
-            download(f"{base}/{MANIFEST}", staged / MANIFEST, None)
-            record = read(staged)
-            download(
-                f"{base}/{WEIGHTS}",
-                staged / WEIGHTS,
-                record["weights"]["sha256"],
-                record["weights"].get("bytes"),
+        download(f"{base}/{MANIFEST}", staged / MANIFEST, None)
+        record = read(staged)
+        sha = record["weights"].get("sha256") if isinstance(record["weights"], dict) else None
+        if not (isinstance(sha, str) and len(sha) == 64):
+            raise ModelDirError(
+                f"{handle}'s {MANIFEST} names no sha256 for its weights; it cannot be checked."
             )
-            os.replace(staged, folder)  # model.json and its weights arrive together or not at all
+        download(f"{base}/{WEIGHTS}", staged / WEIGHTS, sha, record["weights"].get("bytes"))
+        spec(staged)  # its base model and task exist in this zoo, before it is kept
+        os.replace(staged, folder)  # model.json and its weights arrive together or not at all
     except DownloadError as exc:
         raise ModelDirError(f"{handle} is not a model directory here: {exc}") from None
+    except (ModelDirError, registry.UnknownModel) as exc:
+        raise ModelDirError(f"{handle} cannot be used: {str(exc).replace(str(staged), handle)}") from None
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     return folder
 
 

@@ -1,7 +1,8 @@
 """Datasets: one loader per dataset, returning numpy arrays (text datasets: the text, None;
 interaction datasets: a sparse user x item matrix, None).
 
-Lookup order: `data_dir=` -> `$ZOO_DATA_DIR/<name>/` -> the online loader -> a clear error.
+Lookup order: `data_dir=` (the only place looked when given), else `$ZOO_DATA_DIR/<name>/` -> the user
+cache -> a verified download into it (`zoo data download`) -> a clear error.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """MyAnimeList completed lists (5,000 users, 7,390 items): sparse user x item matrices, item
 metadata and the seeded per-user train/val/test split every recommender is measured on.
 
-Files ($ZOO_DATA_DIR/anime/, see the dataset's SOURCE.md): interactions.csv (user_id,item_id: on the
+Files ($ZOO_DATA_DIR/anime/, `zoo data list` names its source): interactions.csv (user_id,item_id: on the
 completed list), items.csv (item_id,name,genre,type,...). Ids are 1-based there, 0-based here.
 Interaction data gives (user x item matrix, None) through `zoo.datasets.load`.
 """

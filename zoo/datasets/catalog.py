@@ -44,9 +44,9 @@ def cache_dir() -> Path:
 
 def places(name: str, data_dir=None) -> list[Path]:
     """The folders a dataset's files are looked for in, in order."""
+    if data_dir is not None:  # an explicit folder is the only place looked (as the loaders do)
+        return [Path(data_dir), Path(data_dir) / name]
     folders = []
-    if data_dir is not None:
-        folders += [Path(data_dir), Path(data_dir) / name]
     if os.environ.get("ZOO_DATA_DIR"):
         folders.append(Path(os.environ["ZOO_DATA_DIR"]) / name)
     return [*folders, cache_dir() / name]
@@ -90,12 +90,17 @@ def fetch(name: str, filename: str, into=None, progress: bool = True) -> Path:
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as scratch:
         raw = download(source["url"], Path(scratch) / "upstream", None, progress=progress)
         converted = Path(scratch) / filename
-        converted.write_bytes(CONVERTERS[convert](raw.read_bytes()))
+        try:
+            converted.write_bytes(CONVERTERS[convert](raw.read_bytes()))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise DownloadError(
+                f"{source['url']} is not the text file expected ({type(exc).__name__})."
+            ) from None
         found = sha256(converted)
         if found != item["sha256"]:
             raise DownloadError(
                 f"{source['url']} converted to {filename} has sha256 {found[:16]}..., expected "
-                f"{item['sha256'][:16]}...; the upstream file has changed."
+                f"{item['sha256'][:16]}...; the upstream file (or its layout) has changed."
             )
         os.replace(converted, target)
     return target
@@ -114,6 +119,12 @@ def download_all(name: str, into=None, log=print, progress: bool = True) -> list
         written.append(fetch(name, item["name"], into, progress))
         log(f"{name}/{item['name']}: {item['bytes']:,} bytes, sha256 verified")
     return written
+
+
+def not_downloadable(name: str, data_dir=None) -> list[str]:
+    """The files of a dataset that are neither here nor downloadable."""
+    return [f["name"] for f in entry(name)["files"]
+            if f["name"] not in _sources(name) and locate(name, f["name"], data_dir) is None]  # fmt: skip
 
 
 def _sources(name: str) -> dict:

@@ -1,4 +1,4 @@
-"""Daily OHLC prices: 23 large US stocks and 3 ETFs ($ZOO_DATA_DIR/prices/, see the dataset's SOURCE.md),
+"""Daily OHLC prices: 23 large US stocks and 3 ETFs ($ZOO_DATA_DIR/prices/, `zoo data list` names its source),
 or any CSV with the header Date,Open,High,Low,Close[,Volume].
 
 Files: <TICKER>.csv, dates ascending, split- and dividend-adjusted prices. The bundled sample

@@ -7,7 +7,7 @@ from zoo.core.registry import ModelSpec, register
 from zoo.datasets import anime
 from zoo.families.recommenders.task import Recommender
 
-LICENSE = "Apache-2.0 (code and weights); data: MyAnimeList via Kaggle (see the dataset's SOURCE.md)"
+LICENSE = "Apache-2.0 (code and weights); data: MyAnimeList via Kaggle, CC0 1.0 (`zoo data list anime`)"
 
 register(
     ModelSpec(
