@@ -19,7 +19,7 @@ import numpy as np
 
 import zoo
 from zoo.core import backend, model_dir, registry, versions
-from zoo.core.feedback import FeedbackStore
+from zoo.core.feedback import FeedbackStore, fingerprint
 from zoo.tasks import NotSupported
 
 MAX_FILES = 32  # images per predict request
@@ -154,7 +154,7 @@ class Service:
             filename, data = by_path[source]
             row = seen[source] = seen.get(source, -1) + 1
             result["file"] = f"{filename}[{row}]" if rows[source] > 1 else filename
-            result["input_sha256"] = _sha256(data)
+            result["input_sha256"] = fingerprint(data)
         return results
 
     def predict_array(self, name: str, x: np.ndarray, top: int = 5) -> list[dict]:
@@ -334,16 +334,16 @@ class Service:
 
     def feedback(self, *, model: str, kind: str, label=None, user=None, input=None, input_sha256=None) -> int:
         """Store a like, dislike or corrected label against the version of `model` being served."""
-        self._spec(model)
+        spec = self._spec(model)
         current = versions.current_dir(self.versions_dir, model)
-        version = current.name if current else _weights_version(self._spec(model))
+        version = current.name if current else _weights_version(spec)
         if kind == "label" and label is not None:
-            labels = self._spec(model).labels
+            labels = spec.labels
             if labels and label not in labels:
                 raise ValueError(f"{label!r} is not a label of {model}; its labels are {', '.join(labels)}.")
         if input is not None:
             _check_image(input)
-            if input_sha256 is not None and input_sha256 != _sha256(input):
+            if input_sha256 is not None and input_sha256 != fingerprint(input):
                 raise ValueError("input_sha256 is not the sha256 of the input sent; send one of them.")
         return self.store.add(model=model, version=version, kind=kind, label=label, user=user,
                               input=input, input_sha256=input_sha256)  # fmt: skip
@@ -396,12 +396,6 @@ def _check_image(data: bytes) -> None:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError):
         raise ValueError("the input is not a PNG or JPEG image.") from None
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def png_bytes(image: np.ndarray) -> bytes:
