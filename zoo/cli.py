@@ -600,6 +600,8 @@ def _cmd_data(args) -> int:
             print(f"{row['dataset']:<16} {len(present)}/{len(files)} files here, {size:7.1f} MB, "
                   f"{fetchable} downloadable  {row['title']}")  # fmt: skip
             print(f"{'':<16} license: {row['license']}; from {row['upstream']}")
+            if row.get("download"):  # fetched from another copy than the one measured
+                print(f"{'':<16} downloads {row['download']}")
             for f in files:
                 state = {True: "ok", False: "CORRUPT"}.get(f.get("ok"), "present" if f["path"] else "missing")
                 print(f"{'':<16}   {f['name']:<26} {f['bytes']:>11,} B  {f['sha256'][:12]}  {state}")

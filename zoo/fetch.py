@@ -1,6 +1,7 @@
 """Verified downloads: one file from a URL into a folder, sha256-checked, atomic, resumed or retried.
 A URL may also be a Hugging Face Hub handle, hf://ORG/REPO[@REVISION]/FILE (huggingface_hub fetches it;
-$HF_ENDPOINT names another hub).
+$HF_ENDPOINT names another hub). With $ZOO_OFFLINE set, only URLs on this machine (127.0.0.1, localhost:
+a local mirror) are fetched; anything else is refused before a connection is tried.
 
 A download streams into `<target>.part` beside the target; an interrupted transfer continues from
 the bytes already there (an HTTP Range request) on the next try; the file is renamed into place
@@ -15,6 +16,7 @@ import shutil
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -41,6 +43,8 @@ def download(
         >>> download("https://example.org/x.weights.h5", "cache/x.weights.h5", expected_sha256=...)
     """
     target = Path(target)
+    if os.environ.get("ZOO_OFFLINE") and not _loopback(url):
+        raise DownloadError(f"not downloading {url}: ZOO_OFFLINE is set (only mirrors on this machine).")
     if url.startswith("hf://"):
         return _download_from_hub(url, target, expected_sha256, size)
     try:
@@ -151,6 +155,13 @@ def _hub_reason(exc: Exception) -> str:
     }
     name = type(exc).__name__
     return known.get(name) or f"{name}: {(str(exc).strip().splitlines() or [''])[0].rstrip('.')}"
+
+
+def _loopback(url: str) -> bool:
+    """Whether a URL (or the Hub endpoint an hf:// handle goes to) is on this machine."""
+    if url.startswith("hf://"):
+        url = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    return urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _describe(exc: Exception) -> str:

@@ -25,15 +25,11 @@ def test_zoo_data_dir_is_used(tiny_mnist_dir, monkeypatch):
 
 def test_missing_everywhere_names_the_file_and_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))  # no cached download
-    import keras
-
-    def offline(*args, **kwargs):
-        raise OSError("network is unreachable")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(datasets.DatasetNotFound, match=f"put mnist.npz at {tmp_path}/mnist/mnist.npz"):
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))  # nothing downloaded before
+    monkeypatch.setenv("ZOO_OFFLINE", "1")  # the download is refused before any connection
+    with pytest.raises(datasets.DatasetNotFound, match=f"put mnist.npz at {tmp_path}/mnist/") as info:
         datasets.load("mnist")
+    assert "ZOO_OFFLINE is set" in str(info.value) and "zoo data download mnist" in str(info.value)
 
 
 def test_unknown_names_and_splits():

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from zoo.datasets._lookup import local_file, missing
+from zoo.datasets._lookup import local_file, online
 from zoo.datasets.samples import SAMPLES_DIR
 
 NAME = "anime"
@@ -68,10 +68,7 @@ def item_features(genres, kind: str) -> np.ndarray:
 
 
 def _path(filename: str, data_dir) -> Path:
-    path = local_file(NAME, filename, data_dir)
-    if path is None:
-        raise missing(NAME, filename, "no online source is wired for this sample")
-    return path
+    return local_file(NAME, filename, data_dir) or online(NAME, filename)
 
 
 def load_interactions(data_dir=None) -> sparse.csr_matrix:

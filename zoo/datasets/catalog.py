@@ -3,18 +3,27 @@ they come from, their licenses, and how to fetch them (`zoo data list | download
 
 A file is looked for in `data_dir`, then $ZOO_DATA_DIR/<name>/, then the user cache
 ($ZOO_CACHE_DIR/datasets/<name>/, default ~/.cache/kerazoo/datasets). `download` fetches every file
-that has a public source from that source at a fixed commit, converts it where the zoo's layout differs
-(catalog.json says how), and keeps it only when its sha256 is the catalogue's: the result is byte for
-byte the file the zoo was measured on.
+that has a public source from that source (at a fixed commit, or with the sha256 its host publishes),
+converts it where the zoo's layout differs (catalog.json says how), and keeps it only when it is the
+catalogue's: byte for byte the file the zoo was measured on, or for an .npz the same arrays (sha256 of
+its arrays: compression makes the zip's bytes vary).
 """
 
 from __future__ import annotations
 
+import csv
 import functools
+import hashlib
+import io
 import json
 import os
+import pickle
+import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
+
+import numpy as np
 
 from zoo.fetch import DownloadError, download, sha256
 
@@ -57,68 +66,108 @@ def locate(name: str, filename: str, data_dir=None) -> Path | None:
 
 
 def status(name: str, data_dir=None, check: bool = False) -> list[dict]:
-    """Each file of a dataset: where it is (or None) and, with `check`, whether its sha256 is right."""
+    """Each file of a dataset: where it is (or None) and, with `check`, whether it is the catalogue's."""
     rows = []
     for item in entry(name)["files"]:
         path = locate(name, item["name"], data_dir)
         row = {**item, "path": str(path) if path else None, "downloadable": item["name"] in _sources(name)}
         if check and path is not None:
-            row["ok"] = path.stat().st_size == item["bytes"] and sha256(path) == item["sha256"]
+            row["ok"] = matches(path, item)
         rows.append(row)
     return rows
 
 
+def matches(path: Path, item: dict) -> bool:
+    """Whether a file is the catalogue's: its sha256, or for an .npz the sha256 of its arrays (a copy
+    compressed again, or Keras's copy of MNIST, holds the same arrays in other bytes)."""
+    if path.stat().st_size == item["bytes"] and sha256(path) == item["sha256"]:
+        return True
+    if "arrays_sha256" not in item:
+        return False
+    try:
+        return arrays_sha256(path) == item["arrays_sha256"]
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        return False
+
+
+def arrays_sha256(path: Path) -> str:
+    """sha256 over an .npz's arrays (name, dtype, shape, bytes; names sorted): the content, not the zip."""
+    digest = hashlib.sha256()
+    with np.load(path, allow_pickle=False) as data:
+        for key in sorted(data.files):
+            array = np.ascontiguousarray(data[key])
+            digest.update(f"{key}:{array.dtype.str}:{array.shape};".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
 def fetch(name: str, filename: str, into=None, progress: bool = True) -> Path:
     """Download one file of a dataset from its public source into `into`/<name>/ (default the cache),
-    converted to the zoo's layout and sha256-checked; returns its path."""
-    item = next((f for f in entry(name)["files"] if f["name"] == filename), None)
-    if item is None:
-        raise ValueError(f"dataset {name!r} has no file {filename!r}.")
+    converted to the zoo's layout and checked against the catalogue; returns its path. The other files
+    converted from the same upstream archive are written too (one download serves them all)."""
+    item = _item(name, filename)
     source = _sources(name).get(filename)
     if source is None:
-        how = entry(name).get("without_download", "see its upstream in `zoo data list`")
-        raise DownloadError(f"{name}/{filename} has no download wired; {how}.")
+        raise DownloadError(f"{name}/{filename} has no download wired; see its upstream in `zoo data list`.")
     folder = Path(into) / name if into is not None else cache_dir() / name
-    target = folder / filename
-    convert = source.get("convert")
-    if convert is None:  # the upstream file is the zoo's, byte for byte
-        return download(source["url"], target, item["sha256"], item["bytes"], progress=progress)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DownloadError(f"cannot write into {folder} ({exc.strerror}).") from None
+    convert = source.get("convert")
+    if convert is None:  # the upstream file is the zoo's (or holds the same arrays)
+        target = download(
+            source["url"], folder / filename, source.get("sha256", item["sha256"]),
+            source.get("bytes", item["bytes"]), progress=progress,
+        )  # fmt: skip
+        if not matches(target, item):
+            target.unlink()
+            raise DownloadError(f"{source['url']} does not hold the arrays of {name}/{filename}.")
+        return target
+    siblings = [f for f, s in _sources(name).items() if s["url"] == source["url"] and f != filename]
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as scratch:
-        raw = download(source["url"], Path(scratch) / "upstream", None, progress=progress)
-        converted = Path(scratch) / filename
-        try:
-            converted.write_bytes(CONVERTERS[convert](raw.read_bytes()))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise DownloadError(
-                f"{source['url']} is not the text file expected ({type(exc).__name__})."
-            ) from None
-        found = sha256(converted)
-        if found != item["sha256"]:
-            raise DownloadError(
-                f"{source['url']} converted to {filename} has sha256 {found[:16]}..., expected "
-                f"{item['sha256'][:16]}...; the upstream file (or its layout) has changed."
-            )
-        os.replace(converted, target)
-    return target
+        raw = download(source["url"], Path(scratch) / "upstream", source.get("sha256"), source.get("bytes"),
+                       progress=progress)  # fmt: skip
+        for each in [filename, *siblings]:
+            if each != filename and (folder / each).is_file() and matches(folder / each, _item(name, each)):
+                continue
+            _convert(source, raw, Path(scratch) / each, _item(name, each))
+            os.replace(Path(scratch) / each, folder / each)
+    return folder / filename
+
+
+def _convert(source: dict, raw: Path, out: Path, item: dict) -> None:
+    try:
+        out.write_bytes(CONVERTERS[source["convert"]](raw, item["name"]))
+    except (UnicodeDecodeError, ValueError, KeyError, zipfile.BadZipFile, tarfile.TarError, EOFError,
+            pickle.UnpicklingError) as exc:  # fmt: skip
+        if isinstance(exc, DownloadError):
+            raise
+        raise DownloadError(
+            f"{source['url']} is not the file expected ({type(exc).__name__}); its layout has changed."
+        ) from None
+    if not matches(out, item):
+        raise DownloadError(
+            f"{source['url']} converted to {item['name']} has sha256 {sha256(out)[:16]}..., expected "
+            f"{item['sha256'][:16]}...; the upstream file (or its layout) has changed."
+        )
 
 
 def download_all(name: str, into=None, log=print, progress: bool = True) -> list[Path]:
     """Every downloadable file of a dataset not already present (and right) where it would go."""
-    written = []
     folder = Path(into) / name if into is not None else cache_dir() / name
-    for item in entry(name)["files"]:
-        if item["name"] not in _sources(name):
-            continue
+    wanted = [f for f in entry(name)["files"] if f["name"] in _sources(name)]
+    lacking = [f for f in wanted if not ((folder / f["name"]).is_file() and matches(folder / f["name"], f))]
+    done: set[str] = set()
+    for item in lacking:
+        if item["name"] not in done:  # one download writes every file of its upstream archive
+            fetch(name, item["name"], into, progress)
+            url = _sources(name)[item["name"]]["url"]
+            done |= {f for f, source in _sources(name).items() if source["url"] == url}
         target = folder / item["name"]
-        if target.is_file() and sha256(target) == item["sha256"]:
-            continue
-        written.append(fetch(name, item["name"], into, progress))
-        log(f"{name}/{item['name']}: {item['bytes']:,} bytes, sha256 verified")
-    return written
+        how = "sha256" if sha256(target) == item["sha256"] else "sha256 of its arrays"
+        log(f"{name}/{item['name']}: {target.stat().st_size:,} bytes, {how} verified")
+    return [folder / item["name"] for item in lacking]
 
 
 def not_downloadable(name: str, data_dir=None) -> list[str]:
@@ -129,6 +178,18 @@ def not_downloadable(name: str, data_dir=None) -> list[str]:
 
 def _sources(name: str) -> dict:
     return entry(name).get("sources", {})
+
+
+def _item(name: str, filename: str) -> dict:
+    item = next((f for f in entry(name)["files"] if f["name"] == filename), None)
+    if item is None:
+        raise ValueError(f"dataset {name!r} has no file {filename!r}.")
+    return item
+
+
+def _text(convert):
+    """A converter of one upstream text file (bytes -> bytes) as a (path, filename) converter."""
+    return lambda raw, _filename: convert(raw.read_bytes())
 
 
 def _kaggle_ohlcv(data: bytes) -> bytes:
@@ -146,4 +207,71 @@ def _price_to_close(data: bytes) -> bytes:
     return f"Date,Close\n{rest}".encode("ascii")
 
 
-CONVERTERS = {"kaggle_ohlcv": _kaggle_ohlcv, "price_to_close": _price_to_close}
+SHILLER_LAST = "2023-06-01"  # later rows of data.csv are filled from FRED's S&P-licensed series
+
+
+def _shiller_close(data: bytes) -> bytes:
+    """datasets/s-and-p-500's data.csv -> `Date,Close` (its SP500 column) to SHILLER_LAST, values as text."""
+    header, *lines = data.decode("ascii").replace("\r\n", "\n").strip("\n").split("\n")
+    if header.split(",")[:2] != ["Date", "SP500"]:
+        raise DownloadError(f"the S&P 500 file's header starts {header[:20]!r}, expected 'Date,SP500'.")
+    rows = [line.split(",")[:2] for line in lines if line[:10] <= SHILLER_LAST]
+    return "".join(f"{date},{close}\n" for date, close in [("Date", "Close"), *rows]).encode("ascii")
+
+
+def _cifar10_python(raw: Path, filename: str) -> bytes:
+    """One of the zoo's CIFAR-10 files from the official cifar-10-python.tar.gz: train_i.npz is
+    data_batch_{i+1}, test_first1000.npz the first 1,000 of test_batch (NHWC uint8, labels (N, 1))."""
+    member, key, keep = (
+        ("test_batch", "test", 1000) if filename == "test_first1000.npz"
+        else (f"data_batch_{int(filename[6]) + 1}", "train", None)
+    )  # fmt: skip
+    with tarfile.open(raw, "r:gz") as archive:
+        # The archive's sha256 was checked before this: these pickles are the official batches.
+        batch = pickle.load(archive.extractfile(f"cifar-10-batches-py/{member}"), encoding="bytes")
+    x = np.asarray(batch[b"data"], "uint8").reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)[:keep]
+    y = np.asarray(batch[b"labels"], "uint8").reshape(-1, 1)[:keep]
+    out = io.BytesIO()
+    np.savez_compressed(out, **{f"x_{key}": x, f"y_{key}": y})
+    return out.getvalue()
+
+
+ANIME_FILES = {  # ours: (member of anime.zip, its header, our header; None drops a column)
+    "ratings.csv": ("anime_ratings.dat", "User_ID Anime_ID Feedback", "user_id item_id rating"),
+    "interactions.csv": ("anime_history.dat", "User_ID Anime_ID Feedback", "user_id item_id None"),
+    "items.csv": (
+        "anime_info.dat", "anime_ids name genre type episodes rating members",
+        "item_id name genre type episodes mal_avg_rating members",
+    ),
+}  # fmt: skip
+
+
+def _caserec_anime(raw: Path, filename: str) -> bytes:
+    """A file of caserec's anime.zip (tab-separated, with a header) -> the zoo's CSV: columns renamed,
+    history's constant feedback dropped, rows sorted by (user, item) or item; values copied as text."""
+    member, theirs, ours = ANIME_FILES[filename]
+    with zipfile.ZipFile(raw) as archive:
+        found = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == member]
+        if not found:
+            raise DownloadError(f"anime.zip has no {member}; the upstream layout has changed.")
+        lines = archive.read(found[0]).decode("utf-8").replace("\r\n", "\n").strip("\n").split("\n")
+    header = lines[0].split("\t")
+    if [h.strip() for h in header] != theirs.split():
+        raise DownloadError(f"{member}'s header is {lines[0]!r}, expected {theirs.replace(' ', ' | ')}.")
+    keep = [i for i, name in enumerate(ours.split()) if name != "None"]
+    rows = [[fields[i] for i in keep] for fields in (line.split("\t") for line in lines[1:])]
+    rows.sort(key=lambda row: (int(row[0]), int(row[1])) if filename != "items.csv" else int(row[0]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([ours.split()[i] for i in keep])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+CONVERTERS = {
+    "kaggle_ohlcv": _text(_kaggle_ohlcv),
+    "price_to_close": _text(_price_to_close),
+    "shiller_close": _text(_shiller_close),
+    "cifar10_python": _cifar10_python,
+    "caserec_anime": _caserec_anime,
+}

@@ -5,14 +5,14 @@ for every tuning decision), "test" the official test split. Locally the folder h
 train_0..4.npz (the five official training batches, in order) and either test.npz (the full
 test split) or test_first1000.npz (its first 1,000 images only, which is all that exists offline
 here): the loader returns what is there and `zoo eval` reports the count it measured.
-Online fallback: keras.datasets.cifar10.
+Online, the official archive is downloaded and converted into the cache (`zoo data download cifar10`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from zoo.datasets._lookup import local_file, missing, read_npz
+from zoo.datasets._lookup import local_file, online, read_npz
 
 NAME = "cifar10"
 FILENAME = "train_0.npz"
@@ -40,19 +40,13 @@ def _local(split: str, data_dir) -> tuple[np.ndarray, np.ndarray] | None:
     return np.concatenate(images), np.concatenate(labels)
 
 
-def _online(split: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        import keras
-
-        train, test = keras.datasets.cifar10.load_data()
-    except Exception as exc:  # no network, proxy, corrupt cache: all mean "not here"
-        raise missing(NAME, FILENAME, f"{type(exc).__name__}: {exc}") from None
-    return test if split == "test" else train
-
-
 def load(split: str = "test", data_dir=None) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 (N, 32, 32, 3), labels uint8 (N,)) of one split."""
-    x, y = _local(split, data_dir) or _online(split)
+    local = _local(split, data_dir)
+    if local is None:
+        online(NAME, FILENAME)  # the archive's download writes every file into the cache
+        local = _local(split, data_dir)
+    x, y = local
     y = y.reshape(-1)
     if split == "test":
         return x, y
