@@ -80,7 +80,7 @@ def predictor(model):
 
     from zoo.core import backend
 
-    call = backend.compile_inference(lambda x: model(x, training=False), model)
+    call = backend.compile_inference(lambda x: model(x, training=False), model, trace=True)
 
     def predict(x):
         return np.asarray(keras.ops.convert_to_numpy(call(keras.ops.convert_to_tensor(x, "float32"))))

@@ -73,3 +73,18 @@ def test_predictor_gives_predict_outputs(name):
     fast = zoo.predictor(model)
     np.testing.assert_allclose(fast(x[:1]), np.asarray(model.predict(x[:1], verbose=0)), atol=1e-5)
     np.testing.assert_allclose(fast(x[:64]), np.asarray(model.predict(x[:64], verbose=0)), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["mnist_mlp", "cifar_resnet"])
+def test_the_compiled_predictor_follows_a_weight_change(name):
+    """Fine-tuning changes the weights in place: the compiled (on torch: traced) function must see it."""
+    model = zoo.load(name)
+    x, _ = zoo.datasets.load_sample(zoo.api.registry.get(name).dataset)
+    fast = zoo.predictor(model)
+    before = fast(x[:8])
+    weights = model.get_weights()
+    model.set_weights([w * 0.9 for w in weights])
+    np.testing.assert_allclose(fast(x[:8]), np.asarray(model.predict(x[:8], verbose=0)), atol=1e-5)
+    assert np.abs(fast(x[:8]) - before).max() > 1e-3
+    model.set_weights(weights)
+    np.testing.assert_allclose(fast(x[:8]), before, atol=1e-6)

@@ -22,7 +22,7 @@ def forward(model, x) -> np.ndarray:
 
     call = getattr(model, "_zoo_inference", None)
     if call is None:  # kept on the model: it goes when the model goes (a cache keyed by it would keep it)
-        call = backend.compile_inference(lambda t: model(t, training=False), model)
+        call = backend.compile_inference(lambda t: model(t, training=False), model, trace=True)
         object.__setattr__(model, "_zoo_inference", call)  # untracked by Keras: not a layer or a weight
     return np.asarray(keras.ops.convert_to_numpy(call(keras.ops.convert_to_tensor(x, "float32"))))
 
