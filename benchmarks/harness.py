@@ -49,12 +49,14 @@ def latency(call, x, calls: int = 50) -> dict:
     return {"infer_ms_b1_p50": float(p50), "infer_ms_b1_p95": float(p95)}
 
 
-def throughput(call, x, repeats: int = 5) -> float:
+def throughput(call, x, seconds: float = 0.5) -> float:
+    """Samples/s over at least 5 calls and `seconds` (five calls of a sub-millisecond batch are noise)."""
     call(x)
-    started = time.perf_counter()
-    for _ in range(repeats):
+    calls, started = 0, time.perf_counter()
+    while calls < 5 or time.perf_counter() - started < seconds:
         call(x)
-    return repeats * len(x) / (time.perf_counter() - started)
+        calls += 1
+    return calls * len(x) / (time.perf_counter() - started)
 
 
 def measure_zoo(model_name: str, x, y, batch: int) -> dict:
