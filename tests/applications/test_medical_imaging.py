@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import full_data, sample_threshold
 from PIL import Image
 
 import zoo
@@ -15,6 +14,7 @@ from applications.medical_imaging import MODELS, analysis
 from applications.medical_imaging import metrics as m
 from applications.medical_imaging.__main__ import main
 from applications.medical_imaging.gradcam import gradcam
+from tests.conftest import full_data, sample_threshold
 from zoo.core import hub
 
 requires_full = pytest.mark.skipif(

@@ -9,13 +9,13 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import full_data
 from keras import ops
 from scipy import sparse
 
 import zoo
 from applications.recommendation import __main__ as cli
 from applications.recommendation import recommend
+from tests.conftest import full_data
 from zoo.core.registry import AdamRecipe
 from zoo.datasets import anime
 from zoo.families.recommenders import baselines, neumf, ranking, recommendation, two_tower

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import npy_header, png_header
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -26,6 +25,7 @@ import zoo
 from applications.finance.__main__ import main as finance
 from applications.medical_imaging.__main__ import main as medical
 from applications.recommendation.__main__ import main as recommendation
+from tests.conftest import npy_header, png_header
 from zoo import cli
 from zoo.core import flags, hub, inputs, registry
 from zoo.datasets import prices

@@ -11,13 +11,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from conftest import npy_header, png_header
 from PIL import Image
 
 import zoo
 from applications.finance.__main__ import main as finance_main
 from applications.recommendation.__main__ import liked_titles
 from applications.recommendation.__main__ import main as recommendation_main
+from tests.conftest import npy_header, png_header
 from zoo import cli
 from zoo.core import hub, inputs, registry
 from zoo.core.training import Run, TrainOptions

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import requires_full_mnist
 
+from tests.conftest import requires_full_mnist
 from zoo import datasets
 
 

@@ -8,11 +8,11 @@ import json
 import keras
 import numpy as np
 import pytest
-from conftest import full_data, sample_threshold
 from PIL import Image
 from test_cli import assert_one_sentence_error, run
 
 import zoo
+from tests.conftest import full_data, sample_threshold
 from zoo import datasets
 from zoo.core import registry
 from zoo.core.losses import SmoothedSparseCrossentropy

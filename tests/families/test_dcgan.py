@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import requires_full_mnist
 
 import zoo
+from tests.conftest import requires_full_mnist
 from zoo import cli
 from zoo.families.dcgan import dcgan_mnist, gan_metrics
 

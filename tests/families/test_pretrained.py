@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import requires_full_mnist, sample_threshold
 
 import zoo
+from tests.conftest import requires_full_mnist, sample_threshold
 from zoo.core import hub
 
 MNIST_MODELS = ["mnist_mlp", "mnist_cnn"]
