@@ -118,7 +118,7 @@ def fetch(name: str, filename: str, into=None, progress: bool = True) -> Path:
     if convert is None:  # the upstream file is the zoo's (or holds the same arrays)
         target = download(
             source["url"], folder / filename, source.get("sha256", item["sha256"]),
-            source.get("bytes", item["bytes"]), progress=progress,
+            source.get("bytes") if "sha256" in source else item["bytes"], progress=progress,
         )  # fmt: skip
         if not matches(target, item):
             target.unlink()
