@@ -68,7 +68,8 @@ def predictor(model):
     """A low-latency inference function for a loaded model: numpy batch in, numpy outputs out.
 
     Compiled once per input shape (JAX: jit over the model's variables; TensorFlow: tf.function;
-    torch: eager under no_grad). For single requests it skips model.predict's per-call setup
+    torch: torch.jit.trace of the model, checked equal to eager, else eager under no_grad). For single
+    requests it skips model.predict's per-call setup
     (data adapter, callbacks), which costs more than the model itself for small networks.
 
     Example:

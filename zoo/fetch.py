@@ -43,7 +43,7 @@ def download(
         >>> download("https://example.org/x.weights.h5", "cache/x.weights.h5", expected_sha256=...)
     """
     target = Path(target)
-    if os.environ.get("ZOO_OFFLINE") and not _loopback(url):
+    if os.environ.get("ZOO_OFFLINE", "") not in ("", "0") and not _loopback(url):
         raise DownloadError(f"not downloading {url}: ZOO_OFFLINE is set (only mirrors on this machine).")
     if url.startswith("hf://"):
         return _download_from_hub(url, target, expected_sha256, size)

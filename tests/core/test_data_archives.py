@@ -159,7 +159,10 @@ def test_the_anime_zip_becomes_the_zoos_three_csv_files(upstream, tmp_path):  # 
 def test_an_anime_zip_of_another_layout_is_one_sentence(upstream, tmp_path):  # noqa: F811
     served, _, local = upstream
     url = local["anime"]["sources"]["items.csv"]["url"]
-    _serve(served, url, _anime_zip({"anime/anime_info.dat": "id\tname\n1\tx\n"}))
+    for item in local["anime"]["files"]:  # the two good members convert to what the catalogue says
+        data = ANIME_CSV[item["name"]].encode()
+        item.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    _serve(served, url, _anime_zip({**ANIME_ZIP, "anime/anime_info.dat": "id\tname\n1\tx\n"}))
     with pytest.raises(DownloadError, match="anime_info.dat's header is 'id\\\\tname', expected anime_ids"):
         catalog.fetch("anime", "items.csv", into=tmp_path / "d", progress=False)
     _serve(served, url, b"<html>not a zip</html>")
@@ -190,3 +193,14 @@ def test_zoo_offline_refuses_any_host_but_this_machine(monkeypatch, tmp_path):
     with pytest.raises(DownloadError, match="ZOO_OFFLINE is set"):
         zoo.fetch.download("hf://org/repo/x.bin", tmp_path / "x.bin", None)
     assert not (tmp_path / "x.bin").exists()
+
+
+def test_an_archive_with_one_wrong_file_writes_none_of_them(upstream, tmp_path):  # noqa: F811
+    """The loaders look for the first file and read the rest beside it: all or nothing."""
+    served, _, local = upstream
+    data, _ = _toy_cifar(local)
+    local["cifar10"]["files"][3]["arrays_sha256"] = "0" * 64  # train_3 will not match
+    _serve(served, local["cifar10"]["sources"]["train_0.npz"]["url"], data)
+    with pytest.raises(DownloadError, match="converted to train_3.npz"):
+        catalog.fetch("cifar10", "train_0.npz", into=tmp_path / "d", progress=False)
+    assert list((tmp_path / "d" / "cifar10").iterdir()) == []

@@ -349,20 +349,30 @@ MAX_TRACES = 16  # one trace per input shape; a server's odd batch sizes beyond 
 
 
 def _torch_trace(model, fn, args):
-    """`torch.jit.trace` of a Keras model on torch, or None where tracing fails or changes the output."""
+    """`torch.jit.trace` of a Keras model on torch in inference mode, or None where tracing fails or the
+    output differs from eager's. (The tracer's "tensor to a Python boolean" warning is not a refusal:
+    Keras's own layers raise it for checks that do not depend on the data.)"""
     import warnings
 
     import torch
 
+    class Inference(torch.nn.Module):  # holds the model as a submodule: its parameters, not copies
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs):
+            return self.model(*inputs, training=False)
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the tracer's notes on Python values in Keras's code
-            graph = torch.jit.trace(model, args, check_trace=False)
+            graph = torch.jit.trace(Inference(), args, check_trace=False)
         expected, got = fn(*args), graph(*args)
+        same = isinstance(got, torch.Tensor) and got.shape == expected.shape
+        return graph if same and bool(torch.allclose(got, expected, rtol=1e-5, atol=1e-6)) else None
     except Exception:  # noqa: BLE001  any model the tracer cannot follow runs eagerly
         return None
-    same = isinstance(got, torch.Tensor) and got.shape == expected.shape
-    return graph if same and bool(torch.allclose(got, expected, rtol=1e-5, atol=1e-6)) else None
 
 
 def gradients(loss_fn, variables, reads=()):

@@ -21,6 +21,7 @@ import pickle
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -86,8 +87,8 @@ def matches(path: Path, item: dict) -> bool:
         return False
     try:
         return arrays_sha256(path) == item["arrays_sha256"]
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
-        return False
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, TypeError, AttributeError):
+        return False  # not an .npz of arrays (e.g. a .npy under the name)
 
 
 def arrays_sha256(path: Path) -> str:
@@ -128,10 +129,10 @@ def fetch(name: str, filename: str, into=None, progress: bool = True) -> Path:
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as scratch:
         raw = download(source["url"], Path(scratch) / "upstream", source.get("sha256"), source.get("bytes"),
                        progress=progress)  # fmt: skip
-        for each in [filename, *siblings]:
-            if each != filename and (folder / each).is_file() and matches(folder / each, _item(name, each)):
-                continue
+        todo = [f for f in siblings if not ((folder / f).is_file() and matches(folder / f, _item(name, f)))]
+        for each in [*todo, filename]:
             _convert(source, raw, Path(scratch) / each, _item(name, each))
+        for each in [*todo, filename]:  # the file asked for last: a loader that finds it finds the rest
             os.replace(Path(scratch) / each, folder / each)
     return folder / filename
 
@@ -139,8 +140,8 @@ def fetch(name: str, filename: str, into=None, progress: bool = True) -> Path:
 def _convert(source: dict, raw: Path, out: Path, item: dict) -> None:
     try:
         out.write_bytes(CONVERTERS[source["convert"]](raw, item["name"]))
-    except (UnicodeDecodeError, ValueError, KeyError, zipfile.BadZipFile, tarfile.TarError, EOFError,
-            pickle.UnpicklingError) as exc:  # fmt: skip
+    except (UnicodeDecodeError, ValueError, KeyError, IndexError, zipfile.BadZipFile, tarfile.TarError,
+            EOFError, zlib.error, pickle.UnpicklingError) as exc:  # fmt: skip
         if isinstance(exc, DownloadError):
             raise
         raise DownloadError(
