@@ -125,11 +125,11 @@ def fetch(name: str, filename: str, into=None, progress: bool = True) -> Path:
             target.unlink()
             raise DownloadError(f"{source['url']} does not hold the arrays of {name}/{filename}.")
         return target
-    siblings = [f for f, s in _sources(name).items() if s["url"] == source["url"] and f != filename]
+    siblings = [f for f in _same_download(name, filename) if f != filename]
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as scratch:
         raw = download(source["url"], Path(scratch) / "upstream", source.get("sha256"), source.get("bytes"),
                        progress=progress)  # fmt: skip
-        todo = [f for f in siblings if not ((folder / f).is_file() and matches(folder / f, _item(name, f)))]
+        todo = [f for f in siblings if not _present(folder, _item(name, f))]
         for each in [*todo, filename]:
             _convert(source, raw, Path(scratch) / each, _item(name, each))
         for each in [*todo, filename]:  # the file asked for last: a loader that finds it finds the rest
@@ -158,13 +158,12 @@ def download_all(name: str, into=None, log=print, progress: bool = True) -> list
     """Every downloadable file of a dataset not already present (and right) where it would go."""
     folder = Path(into) / name if into is not None else cache_dir() / name
     wanted = [f for f in entry(name)["files"] if f["name"] in _sources(name)]
-    lacking = [f for f in wanted if not ((folder / f["name"]).is_file() and matches(folder / f["name"], f))]
+    lacking = [f for f in wanted if not _present(folder, f)]
     done: set[str] = set()
     for item in lacking:
         if item["name"] not in done:  # one download writes every file of its upstream archive
             fetch(name, item["name"], into, progress)
-            url = _sources(name)[item["name"]]["url"]
-            done |= {f for f, source in _sources(name).items() if source["url"] == url}
+            done |= set(_same_download(name, item["name"]))
         target = folder / item["name"]
         how = "sha256" if sha256(target) == item["sha256"] else "sha256 of its arrays"
         log(f"{name}/{item['name']}: {target.stat().st_size:,} bytes, {how} verified")
@@ -179,6 +178,16 @@ def not_downloadable(name: str, data_dir=None) -> list[str]:
 
 def _sources(name: str) -> dict:
     return entry(name).get("sources", {})
+
+
+def _same_download(name: str, filename: str) -> list[str]:
+    """The files of a dataset made from the same upstream file as `filename` (itself included)."""
+    url = _sources(name)[filename]["url"]
+    return [f for f, source in _sources(name).items() if source["url"] == url]
+
+
+def _present(folder: Path, item: dict) -> bool:
+    return (folder / item["name"]).is_file() and matches(folder / item["name"], item)
 
 
 def _item(name: str, filename: str) -> dict:
