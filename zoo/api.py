@@ -61,7 +61,10 @@ def train(name: str, **options) -> dict:
     """
     from zoo.core.training import TrainOptions
 
-    return registry.get(name).tasks().train(TrainOptions(**options))
+    options = TrainOptions(**options)
+    if options.distribute:
+        registry.check_data_parallel(name)
+    return registry.get(name).tasks().train(options)
 
 
 def predictor(model):

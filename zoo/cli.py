@@ -17,7 +17,7 @@ from zoo.core.flags import ArgumentParser, UsageError, number, whole
 from zoo.tasks.base import NotSupported
 
 # Commands that read only the registry and the manifest: they never import keras or a framework.
-LIGHT_COMMANDS = {"list", "info", "backends", "weights", "feedback", "data"}
+LIGHT_COMMANDS = {"list", "info", "backends", "weights", "feedback", "data", "launch"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,13 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--distribute",
         choices=["data_parallel"],
-        help="replicate on every local device, split each batch (jax, tensorflow; docs/SCALING.md)",
+        help="split each batch over the devices (jax, tensorflow) or zoo launch's processes (jax, torch)",
     )
     p.add_argument(
         "--seed", type=whole(0, 2**32 - 1), help="random seed (0-4294967295; default: the recipe's)"
     )
     p.add_argument("--data-dir")
     p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser(
+        "launch", help="train in N processes on this host, or on several hosts (docs/SCALING.md)"
+    )
+    p.add_argument("--nproc", type=whole(1, 4096), default=1, help="processes on this host (default 1)")
+    p.add_argument("--nnodes", type=whole(1, 100_000), default=1, help="hosts taking part (default 1)")
+    p.add_argument("--node-rank", type=whole(0, 99_999), default=0, help="this host's number, 0..nnodes-1")
+    p.add_argument("--master", help="HOST:PORT of rank 0's rendezvous (default: a free port on 127.0.0.1)")
+    p.add_argument("zoo_command", nargs=argparse.REMAINDER, metavar="train NAME ...", help="the zoo command")
 
     p = commands.add_parser("finetune", help="train a pretrained model on your own data (docs/FINETUNING.md)")
     p.add_argument("name", help="a zoo model or a model directory to start from")
@@ -404,6 +413,36 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _cmd_launch(args) -> int:
+    from zoo.core import launch
+
+    rest = list(args.zoo_command)
+    if not rest or rest[0] != "train":
+        shown = rest[0] if rest else "nothing"
+        raise UsageError(f"zoo launch starts `train NAME ...` in each process; got {shown!r}.")
+    name = os.environ.get("KERAS_BACKEND", backend.DEFAULT_BACKEND)
+    if name not in ("jax", "torch"):
+        raise UsageError(
+            f"zoo launch trains on the jax and torch backends, not {name!r}: Keras 3's fit under "
+            "TensorFlow's MultiWorkerMirroredStrategy fails in its first step (docs/SCALING.md)."
+        )
+    if len(rest) > 1 and not rest[1].startswith("-"):
+        from zoo.core import registry
+
+        registry.check_data_parallel(rest[1])  # before any process starts
+    if not any(a.startswith("--distribute") for a in rest):
+        rest.append("--distribute=data_parallel")
+    flags = ["--verbose"] if args.verbose else []
+    return launch.launch(
+        [*flags, *rest],
+        args.nproc,
+        nnodes=args.nnodes,
+        node_rank=args.node_rank,
+        master=args.master,
+        log=lambda line: print(line, file=sys.stderr),
+    )
+
+
 def _cmd_finetune(args) -> int:
     from zoo.core.finetuning import FinetuneOptions
 
@@ -680,6 +719,7 @@ _COMMANDS = {
     "eval": _cmd_eval,
     "generate": _cmd_generate,
     "train": _cmd_train,
+    "launch": _cmd_launch,
     "finetune": _cmd_finetune,
     "play": _cmd_play,
     "export": _cmd_export,

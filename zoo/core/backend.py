@@ -7,6 +7,7 @@ datasets and the CLI call the small functions here instead.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import importlib.metadata
 import importlib.util
@@ -121,10 +122,62 @@ def start() -> None:
     with quiet_native_stderr():
         import keras
 
+        join_group()  # JAX's group must form before its first computation
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
             tf.config.list_physical_devices()
+
+
+# How long a process waits in a collective for a peer before it gives up (torch; JAX has its own).
+GROUP_TIMEOUT_S = 300
+
+
+def join_group() -> None:
+    """Join the process group `zoo launch` (or torchrun) started this process in; alone: nothing.
+
+    JAX: jax.distributed.initialize through keras.distribution.initialize (gloo collectives on CPU);
+    torch: torch.distributed with gloo (nccl where CUDA is); TensorFlow is refused: Keras 3.15's
+    fit under MultiWorkerMirroredStrategy fails in its first step (see docs/SCALING.md).
+    """
+    import keras
+
+    from zoo.core import launch
+
+    world = launch.world()
+    if world.size == 1:
+        return
+    name = keras.backend.backend()
+    if name == "jax":
+        import jax
+
+        if not jax.distributed.is_initialized():
+            jax.config.update("jax_cpu_collectives_implementation", "gloo")
+            keras.distribution.initialize(world.master, world.size, world.rank)
+    elif name == "torch":
+        import datetime
+
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            dist.init_process_group(
+                "nccl" if _torch_cuda() else "gloo",
+                init_method=f"tcp://{world.master}",
+                rank=world.rank,
+                world_size=world.size,
+                timeout=datetime.timedelta(seconds=GROUP_TIMEOUT_S),
+            )
+    else:
+        raise BackendError(
+            "multi-process training runs on the jax and torch backends; on tensorflow, Keras 3's fit "
+            "under MultiWorkerMirroredStrategy fails in its first step (docs/SCALING.md)."
+        )
+
+
+def _torch_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def current() -> str:
@@ -228,38 +281,153 @@ def _ask_devices(backend: str) -> list[str]:
     return []
 
 
+@dataclasses.dataclass
+class Replicas:
+    """What data_parallel() set up: `devices` replicas over `processes` processes, this one `rank`.
+
+    `global_batches`: each process feeds its shard and the shards form one global batch (JAX), so
+    evaluation data is sharded too; otherwise (torch DDP) each process computes on its own shard and
+    only gradients are averaged, so each evaluates the whole validation set itself.
+    """
+
+    devices: int
+    processes: int = 1
+    rank: int = 0
+    global_batches: bool = True
+
+    model: object = None
+
+    def prepare(self, model) -> None:
+        """After compile: torch with several processes wraps the model in DistributedDataParallel."""
+        self.model = model
+        if self.processes > 1 and current() == "torch":
+            _train_through_ddp(model)
+
+    def callbacks(self) -> list:
+        """Epoch-log callbacks for fit: with DDP each process measured its own shard, so the epoch's
+        metrics are averaged over the processes (equal shards: the one-process figures)."""
+        return [_average_logs_over_processes()] if not self.global_batches else []
+
+
 @contextlib.contextmanager
 def data_parallel():
-    """Build, compile and fit inside this block to replicate the model on every local device and
-    split each batch across them (the global batch size stays what the recipe says).
+    """Build, compile (then Replicas.prepare) and fit inside this block to replicate the model and
+    split each batch across the replicas (the global batch size stays what the recipe says).
 
-    Yields the number of devices. JAX: keras.distribution.DataParallel over all devices (multi-host:
-    call keras.distribution.initialize() first); TensorFlow: tf.distribute.MirroredStrategy over the
-    GPUs, or over the logical CPU devices where there is no GPU. torch is not supported yet.
+    Yields Replicas. One process: JAX: keras.distribution.DataParallel over all devices; TensorFlow:
+    tf.distribute.MirroredStrategy over the GPUs, or the logical CPU devices where there is no GPU;
+    torch is refused. Several processes (zoo launch, torchrun; join_group() has run): JAX:
+    DataParallel over every process's devices, each feeding its own shard; torch: DDP.
     """
     import keras
 
+    from zoo.core import launch
+
+    world = launch.world()
     name = keras.backend.backend()
+    if world.size > 1:
+        join_group()
+        if name == "jax":
+            with _jax_data_parallel(auto_shard_dataset=False) as devices:
+                replicas = Replicas(devices, world.size, world.rank)
+                yield replicas
+            if replicas.model is not None:
+                _localize(replicas.model)
+        else:
+            yield Replicas(world.size, world.size, world.rank, global_batches=False)
+        return
     if name == "jax":
-        devices = keras.distribution.list_devices()
-        previous = keras.distribution.distribution()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-        try:
-            yield len(devices)
-        finally:
-            keras.distribution.set_distribution(previous)
+        with _jax_data_parallel() as devices:
+            yield Replicas(devices)
     elif name == "tensorflow":
         import tensorflow as tf
 
         devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
         strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
         with strategy.scope():
-            yield strategy.num_replicas_in_sync
+            yield Replicas(strategy.num_replicas_in_sync)
     else:
         raise BackendError(
-            "data_parallel training runs on the jax and tensorflow backends; torch (DDP) is not "
-            "supported yet (see docs/SCALING.md)."
+            "data_parallel training in one process runs on the jax and tensorflow backends; on torch, "
+            "start several processes: zoo launch --nproc N train ... (see docs/SCALING.md)."
         )
+
+
+def saving_is_collective() -> bool:
+    """True when saving weights is a step every process must take (JAX across processes: Keras
+    gathers each variable from the devices of all of them)."""
+    import keras
+
+    from zoo.core import launch
+
+    return keras.backend.backend() == "jax" and launch.world().size > 1
+
+
+@contextlib.contextmanager
+def _jax_data_parallel(**options):
+    import keras
+
+    devices = keras.distribution.list_devices()
+    previous = keras.distribution.distribution()
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices, **options))
+    try:
+        yield len(devices)
+    finally:
+        keras.distribution.set_distribution(previous)
+
+
+def _localize(model) -> None:
+    """JAX: every variable (and the optimizer's) back on this process's own device. After
+    multi-process training they span every process's devices, and this process alone could not
+    evaluate or save with them. Each holds the same replicated value, so a local copy is exact."""
+    import numpy as np
+
+    optimizer = getattr(model, "optimizer", None)
+    for variable in [*model.variables, *(optimizer.variables if optimizer is not None else [])]:
+        value = np.asarray(variable.value)
+        variable._layout = None  # Keras would lay the new value out over the mesh again
+        variable.assign(value)
+
+
+def _average_logs_over_processes():
+    import keras
+    import torch
+    import torch.distributed as dist
+
+    class AverageLogs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            names = sorted(logs or {})
+            values = torch.tensor([float(logs[n]) for n in names], dtype=torch.float64)
+            dist.all_reduce(values)
+            logs.update(zip(names, (values / dist.get_world_size()).tolist(), strict=True))
+
+    return AverageLogs()
+
+
+def _train_through_ddp(model) -> None:
+    """Keras's torch train step, with the forward pass through DistributedDataParallel: DDP
+    broadcasts rank 0's weights now and averages the gradients in backward (the Keras model is a
+    torch.nn.Module, as Keras's guide to distributed training with PyTorch uses it)."""
+    import keras
+    import torch
+    from keras.src.trainers.data_adapters import data_adapter_utils
+
+    ddp = torch.nn.parallel.DistributedDataParallel(model)
+
+    def train_step(data):
+        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
+        y_pred = ddp(x, training=True) if model._call_has_training_arg else ddp(x)
+        model.zero_grad()
+        loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        model._loss_tracker.update_state(loss, sample_weight=keras.tree.flatten(x)[0].shape[0])
+        loss = model.optimizer.scale_loss(loss)
+        loss.backward()
+        weights = model.trainable_weights[:]
+        with torch.no_grad():
+            model.optimizer.apply([v.value.grad for v in weights], weights)
+        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    model.train_step = train_step  # holds ddp; not an attribute: a submodule would loop state_dict
 
 
 def run_saved_model(path, x):

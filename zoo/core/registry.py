@@ -157,6 +157,16 @@ def get(name: str) -> ModelSpec:
     return _REGISTRY[name]
 
 
+def check_data_parallel(name: str) -> None:
+    """Refuse, naming the ones that can, a model whose trainer does not run data-parallel."""
+    if not get(name).tasks().data_parallel:
+        able = ", ".join(n for n in names() if get(n).tasks().data_parallel)
+        raise ValueError(
+            f"{name} trains with a loop of its own that does not run data-parallel; --distribute and "
+            f"zoo launch train the models of the shared fit recipe: {able}."
+        )
+
+
 def with_ability(ability: str) -> list[str]:
     """Names of the models whose task offers `ability` (a Task method such as "generate")."""
     return [n for n in names() if ability in _REGISTRY[n].task.abilities]

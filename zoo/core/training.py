@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ import keras
 import numpy as np
 
 from zoo import datasets
-from zoo.core import backend, hub
+from zoo.core import backend, hub, launch
 from zoo.core.atomic import atomic_path, atomic_write_json
 from zoo.core.errors import RunLocked
 from zoo.core.outputs import check_folder
@@ -37,14 +38,26 @@ class ArrayDataset(keras.utils.PyDataset):
 
     Shuffling and augmentation depend only on (seed, epoch, batch index), so a resumed run
     sees exactly the batches the uninterrupted run would have seen.
+
+    shard=(rank, processes): this process's equal slice of every global batch (data-parallel
+    processes together see exactly the one-process batches; a last batch's rows beyond a multiple
+    of `processes`, fewer than `processes` per epoch, are left out so the slices stay equal).
     """
 
-    def __init__(self, x, y, batch_size, seed=0, augment=None, shuffle=True, passes=1, class_weights=None):
+    def __init__(
+        self, x, y, batch_size, seed=0, augment=None, shuffle=True, passes=1, class_weights=None, shard=(0, 1)
+    ):
         super().__init__()
         self.x, self.y = x, y
         self.class_weights = class_weights  # array indexed by label, or None
         self.batch_size = min(batch_size, len(x))
         self.seed, self.augment, self.shuffle, self.passes = seed, augment, shuffle, passes
+        self.rank, self.processes = shard
+        if self.batch_size % self.processes:
+            raise ValueError(
+                f"a batch of {self.batch_size} does not split evenly over {self.processes} processes; "
+                f"choose a --batch-size that is a multiple of {self.processes}."
+            )
         self.epoch = 0
         self._batches_per_pass = math.ceil(len(x) / self.batch_size)
 
@@ -60,8 +73,12 @@ class ArrayDataset(keras.utils.PyDataset):
         pass_index, batch = divmod(index, self._batches_per_pass)
         rows = self._order(pass_index)[batch * self.batch_size : (batch + 1) * self.batch_size]
         x = self.x[rows]
-        if self.augment is not None:
+        if self.augment is not None:  # the whole global batch, so that each slice is augmented as alone
             x = self.augment(x, np.random.default_rng([self.seed, self.epoch, index, 1]))
+        if self.processes > 1:
+            part = len(rows) // self.processes
+            mine = slice(self.rank * part, (self.rank + 1) * part)
+            rows, x = rows[mine], x[mine]
         if self.class_weights is not None:
             return x.astype("float32"), self.y[rows], self.class_weights[self.y[rows]]
         return x.astype("float32"), self.y[rows]
@@ -79,10 +96,10 @@ def balanced_class_weights(labels: np.ndarray) -> np.ndarray:
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch: model + optimizer state, then state.json (atomic, in that order)."""
 
-    def __init__(self, directory: Path, history: dict, name: str | None = None):
+    def __init__(self, directory: Path, history: dict, name: str | None = None, write: bool = True):
         super().__init__()
         self.directory = Path(directory)
-        self.history, self.name = history, name
+        self.history, self.name, self.write = history, name, write  # write: False on followers
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.time()
@@ -92,6 +109,11 @@ class EpochCheckpoint(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         self.history.setdefault("epoch_seconds", []).append(round(time.time() - self._started, 2))
+        if not self.write:
+            if backend.saving_is_collective():  # every process takes part; only rank 0's file is kept
+                with tempfile.TemporaryDirectory() as scratch:
+                    hub.save_weights(self.model, Path(scratch) / "w.weights.h5", include_optimizer=True)
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         weights = self.directory / f"epoch-{finished}.weights.h5"
         hub.save_weights(self.model, weights, include_optimizer=True, name=self.name)
@@ -169,12 +191,14 @@ def fit_resumable(
     callbacks: list | None = None,
     verbose: int | str = "auto",
     name: str | None = None,
+    write: bool = True,
 ) -> dict:
     """model.fit for `epochs`, continuing after the epoch in `state` (a Run's committed state) and
     checkpointing every epoch; `data.epoch` is set so a resumed run sees the same batches.
     restore=False continues the count without loading the checkpoint (the model already holds it).
     epoch_metrics: callbacks that add to an epoch's logs, run before the checkpoint records them;
-    callbacks: run after it. Returns the history of all sessions of the run."""
+    callbacks: run after it. write=False (data-parallel followers) checkpoints nothing.
+    Returns the history of all sessions of the run."""
     checkpoint_dir = Path(out_dir) / "checkpoint"
     history: dict = {}
     initial_epoch, global_rng = 0, None
@@ -196,7 +220,7 @@ def fit_resumable(
             callbacks=[
                 ResumeGlobalRNG(global_rng),
                 *(epoch_metrics or []),
-                EpochCheckpoint(checkpoint_dir, history, name),
+                EpochCheckpoint(checkpoint_dir, history, name, write),
                 *(callbacks or []),
             ],
             verbose=verbose,
@@ -288,8 +312,16 @@ class Run:
         self.checkpoint_dir = self.dir / "checkpoint"
         self._lock_file = None
         self.state = None
+        # A data-parallel follower (rank > 0) writes nothing: it reads rank 0's checkpoint to resume.
+        self.leader = launch.world().leader
 
     def __enter__(self) -> Run:
+        if not self.leader:
+            self.state = None if self.options.force else last_checkpoint(self.checkpoint_dir)
+            if self.state is not None and not self.options.resume:
+                raise FileExistsError(f"{self.dir} already holds a checkpoint; pass --resume or --force.")
+            self.started = time.time()
+            return self
         check_folder(self.dir, "--out")
         self._created = [d for d in (self.dir, self.checkpoint_dir) if not d.exists()]
         try:
@@ -317,6 +349,8 @@ class Run:
         return self
 
     def __exit__(self, exc_type, *exc_info) -> None:
+        if not self.leader:
+            return
         self._unlock()
         if exc_type is not None and not (self.checkpoint_dir / "state.json").exists():
             self._remove_what_this_run_created()
@@ -373,8 +407,9 @@ class Run:
             validation_data=validation_data,
             epoch_metrics=epoch_metrics,
             callbacks=[*(callbacks or []), *self.options.callbacks],
-            verbose=self.options.verbose,
+            verbose=self.options.verbose if self.leader else 0,
             name=self.name,
+            write=self.leader,
         )
 
     def wall_time(self, history: dict) -> float:
@@ -383,7 +418,10 @@ class Run:
 
     def finish(self, model, result: dict, weights_saved: bool = False) -> dict:
         """Write the final weights (unless the trainer saved its best already), their sha256, and
-        `<name>.metrics.json` holding `result` with the weights' path, hash and the command."""
+        `<name>.metrics.json` holding `result` with the weights' path, hash and the command
+        (followers write nothing and return `result` as it is)."""
+        if not self.leader:
+            return {"model": self.name, **result, "weights": str(self.weights_path)}
         if not weights_saved:
             hub.save_weights(model, self.weights_path, name=self.name)
         result = {
@@ -421,21 +459,24 @@ def fit_recipe(spec, options: TrainOptions, run: Run):
         )
     if options.limit is not None:
         x, y = x[: options.limit], y[: options.limit]
-    data = ArrayDataset(
-        x,
-        y,
-        recipe.batch_size,
-        seed=recipe.seed,
-        augment=recipe.augment,
-        passes=recipe.passes_per_epoch,
-        class_weights=balanced_class_weights(y) if recipe.balance_classes else None,
-    )
-    validation = None
-    if not options.holdout and "val" in datasets.splits(spec.dataset):  # per-epoch val metrics: the curve
-        x_val, y_val = datasets.load(spec.dataset, "val", data_dir=options.data_dir, limit=options.limit)
-        validation = ArrayDataset(x_val, y_val, max(recipe.batch_size, 256), shuffle=False)
-
     with backend.data_parallel() if options.distribute else contextlib.nullcontext() as replicas:
+        shard = (replicas.rank, replicas.processes) if replicas else (0, 1)
+        data = ArrayDataset(
+            x,
+            y,
+            recipe.batch_size,
+            seed=recipe.seed,
+            augment=recipe.augment,
+            passes=recipe.passes_per_epoch,
+            class_weights=balanced_class_weights(y) if recipe.balance_classes else None,
+            shard=shard,
+        )
+        validation = None
+        if not options.holdout and "val" in datasets.splits(spec.dataset):  # per-epoch val metrics: the curve
+            x_val, y_val = datasets.load(spec.dataset, "val", data_dir=options.data_dir, limit=options.limit)
+            val_shard = shard if replicas and replicas.global_batches else (0, 1)
+            val_batch = max(recipe.batch_size, 256) // val_shard[1] * val_shard[1]
+            validation = ArrayDataset(x_val, y_val, val_batch, shuffle=False, shard=val_shard)
         model = spec.build()
         if recipe.prepare is not None:
             recipe.prepare(model, x)
@@ -445,13 +486,22 @@ def fit_recipe(spec, options: TrainOptions, run: Run):
             metrics=recipe.metrics(),
             **spec.compile_options.get(backend.current(), {}),
         )
-        history = run.fit(model, data, epochs=recipe.epochs, validation_data=validation)
+        if replicas:
+            replicas.prepare(model)
+        history = run.fit(
+            model,
+            data,
+            epochs=recipe.epochs,
+            validation_data=validation,
+            epoch_metrics=replicas.callbacks() if replicas else None,
+        )
     result = {
         "epochs": max(recipe.epochs, len(history.get("epoch_seconds", []))),
         "batch_size": recipe.batch_size,
         "train_examples": int(len(x)),
         "seed": recipe.seed,
-        "devices": replicas or 1,
+        "devices": replicas.devices if replicas else 1,
+        **({"processes": replicas.processes} if replicas and replicas.processes > 1 else {}),
         "wall_time_s": run.wall_time(history),
         "history": history,
     }

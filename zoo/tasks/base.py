@@ -30,6 +30,7 @@ class Task:
     abilities: frozenset[str] = frozenset({"evaluate", "train"})
     hint = ""  # what to do instead of an unsupported ability, e.g. "use `zoo generate NAME`"
     page: str | None = None  # the page `zoo serve` shows for this task (zoo/serve/pages.py); None: none
+    data_parallel = False  # its train() runs under --distribute / zoo launch (the shared fit recipe)
 
     def __init__(self, spec):
         self.spec = spec

@@ -31,6 +31,7 @@ class SupervisedTask(Task):
     """A model of arrays in, arrays out, measured on its dataset's test split."""
 
     abilities = frozenset({"predict", "evaluate", "train", "export"})
+    data_parallel = True  # the shared fit recipe: one device, several, or several processes
 
     def read_inputs(self, files, invert=None, resize=False, **options):
         """PNG/JPEG/NPY files -> (the array the card asks for, one source label per row).

@@ -1,0 +1,185 @@
+"""Several training processes, one run: where a process stands in its group, and the launcher.
+
+A process learns its place from the environment `zoo launch` sets (ZOO_RANK, ZOO_WORLD_SIZE,
+ZOO_LOCAL_RANK, ZOO_MASTER), or from torchrun's (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
+MASTER_PORT), so `torchrun ... -m zoo train ...` works too. The frameworks do the distributed work
+(zoo.core.backend.join_group / data_parallel); this module only starts and watches processes, and
+imports no framework.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+# How long the launcher waits for the other processes to stop once one has failed.
+STOP_GRACE_S = 10.0
+
+
+@dataclasses.dataclass(frozen=True)
+class World:
+    """This process's rank among `size` processes; `master` is host:port of rank 0's rendezvous."""
+
+    rank: int = 0
+    size: int = 1
+    local_rank: int = 0
+    master: str | None = None
+
+    @property
+    def leader(self) -> bool:
+        """Rank 0: the one process that writes checkpoints, metrics and weights."""
+        return self.rank == 0
+
+    @property
+    def host(self) -> str:
+        return self.master.rpartition(":")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.master.rpartition(":")[2])
+
+
+def world(environ=os.environ) -> World:
+    """The group this process belongs to ({rank 0 of 1} when it was started alone)."""
+    names = ("ZOO_RANK", "ZOO_WORLD_SIZE", "ZOO_LOCAL_RANK")
+    if "ZOO_WORLD_SIZE" not in environ and "WORLD_SIZE" in environ:  # started by torchrun
+        names = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+    try:
+        rank, size, local = (
+            int(environ.get(name, default)) for name, default in zip(names, "010", strict=True)
+        )
+    except ValueError:
+        raise ValueError(f"{', '.join(names)} must be whole numbers; the launcher sets them.") from None
+    if size <= 1:
+        return World()
+    if not 0 <= rank < size:
+        raise ValueError(f"{names[0]}={rank} is outside 0..{size - 1} ({names[1]}={size}).")
+    master = environ.get("ZOO_MASTER")
+    if master is None and "MASTER_ADDR" in environ:
+        master = f"{environ['MASTER_ADDR']}:{environ.get('MASTER_PORT', '29500')}"
+    if master is None:
+        raise ValueError(f"{names[1]}={size} needs the rendezvous address: set ZOO_MASTER=HOST:PORT.")
+    return World(rank, size, local, parse_address(master))
+
+
+def parse_address(text: str) -> str:
+    """'HOST:PORT' checked (port 1-65535)."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--master {text!r} is not HOST:PORT with a port from 1 to 65535.")
+    return f"{host}:{int(port)}"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Rank 0's rendezvous port must be free on this machine before the processes start."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValueError(
+                f"port {port} on {host} is not free ({exc.strerror}); choose another --master HOST:PORT."
+            ) from None
+
+
+def environments(nproc: int, nnodes: int, node_rank: int, master: str, base=os.environ) -> list[dict]:
+    """The environment of each process this node starts: ranks node_rank*nproc .. +nproc-1."""
+    size = nproc * nnodes
+    host, _, port = master.rpartition(":")
+    threads = str(max(1, (os.cpu_count() or 1) // nproc))
+    out = []
+    for local in range(nproc):
+        rank = node_rank * nproc + local
+        env = dict(base)
+        env.update(
+            ZOO_RANK=str(rank), ZOO_WORLD_SIZE=str(size), ZOO_LOCAL_RANK=str(local), ZOO_MASTER=master,
+            # torch.distributed's names as well, so code written for torchrun finds its place
+            RANK=str(rank), WORLD_SIZE=str(size), LOCAL_RANK=str(local), MASTER_ADDR=host, MASTER_PORT=port,
+        )  # fmt: skip
+        env.setdefault("OMP_NUM_THREADS", threads)  # the node's cores shared out, as torchrun does
+        out.append(env)
+    return out
+
+
+def launch(
+    argv: list[str],
+    nproc: int,
+    nnodes: int = 1,
+    node_rank: int = 0,
+    master: str | None = None,
+    program: list[str] | None = None,
+    log=print,
+) -> int:
+    """Start `nproc` processes of `program + argv` on this node (default: `python -m zoo`) and wait.
+
+    One that fails stops the others (SIGTERM, then SIGKILL after STOP_GRACE_S) instead of leaving
+    them blocked in a collective; the exit code is then 1. Followers' stdout is dropped (rank 0
+    prints the result); everyone's stderr is kept.
+    """
+    if nproc < 1 or nnodes < 1:
+        raise ValueError(f"--nproc and --nnodes must be at least 1, got {nproc} and {nnodes}.")
+    if not 0 <= node_rank < nnodes:
+        raise ValueError(f"--node-rank {node_rank} is outside 0..{nnodes - 1} (--nnodes {nnodes}).")
+    if master is None:
+        if nnodes > 1:
+            raise ValueError("--nnodes > 1 needs --master HOST:PORT, rank 0's address every node can reach.")
+        master = f"127.0.0.1:{free_port()}"
+    master = parse_address(master)
+    host, _, port = master.rpartition(":")
+    if node_rank == 0:
+        check_port_free(host if nnodes == 1 else "", int(port))
+    command = [*(program or [sys.executable, "-m", "zoo"]), *argv]
+    envs = environments(nproc, nnodes, node_rank, master)
+    processes = []
+    for env in envs:
+        follower = env["ZOO_RANK"] != "0"
+        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL if follower else None))
+    first = int(envs[0]["ZOO_RANK"])
+    log(f"zoo launch: ranks {first}-{first + nproc - 1} of {nproc * nnodes} started, rendezvous at {master}")
+    return _supervise(processes, first, log)
+
+
+def _supervise(processes: list, first_rank: int, log) -> int:
+    try:
+        while True:
+            codes = [p.poll() for p in processes]
+            failed = [(i, c) for i, c in enumerate(codes) if c not in (None, 0)]
+            if failed:
+                index, code = failed[0]
+                running = _stop([p for p in processes if p.poll() is None])
+                how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+                log(
+                    f"zoo launch: rank {first_rank + index} {how}; stopped the other {running} process(es). "
+                    "Rank 0's last checkpoint is kept: the same command with --resume continues it."
+                )
+                return 1
+            if all(c == 0 for c in codes):
+                return 0
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        _stop([p for p in processes if p.poll() is None])
+        raise
+
+
+def _stop(running: list) -> int:
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    deadline = time.time() + STOP_GRACE_S
+    for process in running:
+        try:
+            process.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return len(running)
