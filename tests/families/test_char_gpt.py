@@ -53,8 +53,9 @@ def test_cached_greedy_equals_uncached_greedy_across_the_window_slide(model, sam
     prompt = sample_text[:250]
     cached = "".join(generation.generate(model, prompt, 24))
     uncached = "".join(generation.generate(model, prompt, 24, use_cache=False))
-    assert cached == uncached
+    assert cached == uncached == "".join(generation.generate(model, prompt, 24, fused=False))
     assert len(cached) == 24
+    assert model.__dict__.get("_zoo_greedy_steps")  # the cached greedy text came from the fused step
 
 
 def test_same_seed_same_text_and_samplers_differ(model):

@@ -62,11 +62,18 @@ def prompt_ids(model, prompt: str) -> np.ndarray:
     return ids[-(model.context - 1) :]
 
 
-def generate(model, prompt: str, max_new: int, sampler=None, use_cache: bool = True) -> Iterator[str]:
-    """Yield `max_new` new characters continuing `prompt`, one at a time."""
+def generate(
+    model, prompt: str, max_new: int, sampler=None, use_cache: bool = True, fused: bool = True
+) -> Iterator[str]:
+    """Yield `max_new` new characters continuing `prompt`, one at a time. With the cache and the
+    greedy sampler, each step and its choice run as one compiled call (`fused=False`: as two, the
+    way the random samplers run; the same text)."""
     if max_new < 0:
         raise ValueError(f"max_new must be zero or a positive number of characters, got {max_new}.")
     sampler = sampler or make_sampler("greedy")
+    if use_cache and fused and isinstance(sampler, keras_hub.samplers.GreedySampler):
+        yield from _generate_greedy(model, prompt, max_new, sampler)
+        return
     window = list(prompt_ids(model, prompt))
     keep = model.context // 2
     logits, cache = _fill(model, window) if use_cache else (_full(model, window), None)
@@ -87,6 +94,40 @@ def generate(model, prompt: str, max_new: int, sampler=None, use_cache: bool = T
             logits = _full(model, window)
 
 
+def _generate_greedy(model, prompt: str, max_new: int, sampler) -> Iterator[str]:
+    """generate() for the greedy sampler, with the model step and the sampler's choice fused into
+    one compiled call that takes and returns the token on the device (the sampler has no random
+    state, so it compiles): the same ops in the same order as the loop above, fewer dispatches."""
+    window = list(prompt_ids(model, prompt))
+    keep = model.context // 2
+    logits, cache = _fill(model, window)
+    token = sampler.get_next_token(sampler.compute_probabilities(logits))
+    step = _greedy_step(model, sampler)
+    for _ in range(max_new):
+        chosen = int(ops.convert_to_numpy(token)[0])
+        yield model.tokenizer.vocabulary[chosen]
+        window.append(chosen)
+        if len(window) == model.context:  # no room for the next position: slide
+            window = window[-keep:]
+            logits, cache = _refill(model)(ops.convert_to_tensor([window], dtype="int32"))
+            token = sampler.get_next_token(sampler.compute_probabilities(logits))
+            continue
+        token, cache = step(ops.reshape(token, (1, 1)), cache, ops.convert_to_tensor(len(window) - 1))
+
+
+def _greedy_step(model, sampler):
+    """(token (1, 1), cache, index) -> (next token (1,), cache), compiled once per model and temperature."""
+    steps = model.__dict__.setdefault("_zoo_greedy_steps", {})
+    if sampler.temperature not in steps:
+
+        def step(ids, cache, index):
+            logits, cache = model.call_with_cache(ops.cast(ids, "int32"), cache, index)
+            return sampler.get_next_token(sampler.compute_probabilities(logits[:, -1])), cache
+
+        steps[sampler.temperature] = backend.compile_inference(step, model)
+    return steps[sampler.temperature]
+
+
 def _step(model):
     """The compiled one-position step (built once per model): (ids, cache, index) -> logits, cache."""
     if getattr(model, "_zoo_cached_step", None) is None:
@@ -97,6 +138,19 @@ def _step(model):
 
         model._zoo_cached_step = backend.compile_inference(step, model)
     return model._zoo_cached_step
+
+
+def _refill(model):
+    """_fill compiled for the slide, whose window always has `context // 2` characters (one shape);
+    the prompt's first fill stays eager: its length differs from call to call."""
+    if getattr(model, "_zoo_refill", None) is None:
+
+        def refill(ids):
+            logits, cache = model.call_with_cache(ids, model.empty_cache(1), 0)
+            return logits[:, -1], cache
+
+        model._zoo_refill = backend.compile_inference(refill, model)
+    return model._zoo_refill
 
 
 def _fill(model, window: list[int]):
