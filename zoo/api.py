@@ -85,9 +85,10 @@ def predictor(model):
     from zoo.core import backend
 
     call = backend.compile_inference(lambda x: model(x, training=False), model, trace=True)
+    as_input = backend.compiled_input()
 
     def predict(x):
-        return np.asarray(keras.ops.convert_to_numpy(call(keras.ops.convert_to_tensor(x, "float32"))))
+        return np.asarray(keras.ops.convert_to_numpy(call(as_input(x))))
 
     return predict
 
