@@ -426,6 +426,7 @@ def _cmd_launch(args) -> int:
             f"zoo launch trains on the jax and torch backends, not {name!r}: Keras 3's fit under "
             "TensorFlow's MultiWorkerMirroredStrategy fails in its first step (docs/SCALING.md)."
         )
+    build_parser().parse_args(rest)  # a bad flag: one sentence here, not one from every process
     if len(rest) > 1 and not rest[1].startswith("-"):
         from zoo.core import registry
 

@@ -131,7 +131,9 @@ def _launch(*argv, backend_name="torch"):
             ["--nnodes", "2", "--node-rank", "2", "--master", "10.0.0.1:29500", "train", "mnist_mlp"],
             "--node-rank",
         ),
-        (["--master", "localhost:99999", "train", "mnist_mlp"], "port from 1 to 65535"),
+        (["--master", "localhost:99999", "--nproc", "2", "train", "mnist_mlp"], "port from 1 to 65535"),
+        (["--nproc", "1", "train", "mnist_mlp"], "plain `zoo train`"),
+        (["--nproc", "2", "train", "mnist_mlp", "--epochs", "0"], "--epochs"),
     ],
 )
 def test_bad_launches_are_one_sentence(backend_name, argv, says):
@@ -166,3 +168,19 @@ def test_the_world_comes_from_zoo_launch_or_torchrun():
         launch.world({**zoo_env, "ZOO_RANK": "2"})
     envs = launch.environments(2, 2, 1, "h:7")
     assert [e["ZOO_RANK"] for e in envs] == ["2", "3"] and {e["WORLD_SIZE"] for e in envs} == {"4"}
+
+
+@pytest.mark.parametrize("rows, batches, last", [(64, 2, 32), (66, 2, 32), (70, 3, 4), (31, 1, 28)])
+def test_the_slices_of_every_global_batch_are_equal_and_never_empty(rows, batches, last):
+    from zoo.core.training import ArrayDataset
+
+    x, y = np.arange(rows * 2, dtype="float32").reshape(rows, 2), np.arange(rows)
+    one = ArrayDataset(x, y, 32, seed=3)
+    parts = [ArrayDataset(x, y, 32, seed=3, shard=(rank, 4)) for rank in range(4)]
+    assert all(len(p) == batches for p in parts)
+    for index in range(batches):
+        slices = [p[index][1] for p in parts]
+        assert {len(s) for s in slices} == {(32 if index < batches - 1 else last) // 4}
+        np.testing.assert_array_equal(np.concatenate(slices), one[index][1][: sum(map(len, slices))])
+    with pytest.raises(ValueError, match="multiple of 4"):
+        ArrayDataset(x, y, 30, shard=(0, 4))

@@ -122,7 +122,8 @@ def start() -> None:
     with quiet_native_stderr():
         import keras
 
-        join_group()  # JAX's group must form before its first computation
+        if int(os.environ.get("ZOO_WORLD_SIZE", "1")) > 1:  # started by zoo launch
+            join_group()  # JAX's group must form before its first computation
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
@@ -160,6 +161,10 @@ def join_group() -> None:
         import torch.distributed as dist
 
         if not dist.is_initialized():
+            if _torch_cuda():  # one GPU per process: Keras's "cuda" is the current device
+                import torch
+
+                torch.cuda.set_device(world.local_rank % torch.cuda.device_count())
             dist.init_process_group(
                 "nccl" if _torch_cuda() else "gloo",
                 init_method=f"tcp://{world.master}",
@@ -353,9 +358,42 @@ def data_parallel():
         )
 
 
+@contextlib.contextmanager
+def leader_first():
+    """Several processes: rank 0 runs the block, then the others (e.g. one download, then reads).
+    Alone: just the block."""
+    from zoo.core import launch
+
+    world = launch.world()
+    if world.size == 1:
+        yield
+        return
+    join_group()
+    if world.leader:
+        yield
+        _barrier()
+    else:
+        _barrier()
+        yield
+
+
+def _barrier() -> None:
+    import keras
+
+    if keras.backend.backend() == "jax":
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices("zoo")
+    else:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
 def saving_is_collective() -> bool:
-    """True when saving weights is a step every process must take (JAX across processes: Keras
-    gathers each variable from the devices of all of them)."""
+    """True when saving weights is a step every process must take: JAX across processes (rank 0
+    saving alone failed in JAX's check that a value placed on every process's devices is the same
+    on each, measured with keras 3.15 / jax 0.10)."""
     import keras
 
     from zoo.core import launch
@@ -383,7 +421,8 @@ def _localize(model) -> None:
     import numpy as np
 
     optimizer = getattr(model, "optimizer", None)
-    for variable in [*model.variables, *(optimizer.variables if optimizer is not None else [])]:
+    extra = [*(optimizer.variables if optimizer is not None else []), *model.metrics_variables]
+    for variable in [*model.variables, *extra]:
         value = np.asarray(variable.value)
         variable._layout = None  # Keras would lay the new value out over the mesh again
         variable.assign(value)
@@ -394,12 +433,22 @@ def _average_logs_over_processes():
     import torch
     import torch.distributed as dist
 
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+
     class AverageLogs(keras.callbacks.Callback):
+        """Means over equal slices (loss, accuracy) are averaged; the rest (AUC, which does not
+        average, and every val_ figure) are rank 0's."""
+
         def on_epoch_end(self, epoch, logs=None):
             names = sorted(logs or {})
-            values = torch.tensor([float(logs[n]) for n in names], dtype=torch.float64)
-            dist.all_reduce(values)
-            logs.update(zip(names, (values / dist.get_world_size()).tolist(), strict=True))
+            mean = [n for n in names if n in ("loss", "accuracy")]
+            first = [n for n in names if n not in mean]
+            averaged = torch.tensor([float(logs[n]) for n in mean], dtype=torch.float64, device=device)
+            ranks0 = torch.tensor([float(logs[n]) for n in first], dtype=torch.float64, device=device)
+            dist.all_reduce(averaged)
+            dist.broadcast(ranks0, src=0)
+            logs.update(zip(mean, (averaged / dist.get_world_size()).tolist(), strict=True))
+            logs.update(zip(first, ranks0.tolist(), strict=True))
 
     return AverageLogs()
 
@@ -534,8 +583,9 @@ def compile_inference(fn, model, trace: bool = False):
 def _has_convolutions(layer) -> bool:
     import keras
 
-    convolutions = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D, keras.layers.Conv2DTranspose,
-                    keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)  # fmt: skip
+    layers = keras.layers
+    convolutions = (layers.Conv1D, layers.Conv2D, layers.Conv3D, layers.Conv2DTranspose,
+                    layers.DepthwiseConv2D, layers.SeparableConv2D)  # fmt: skip
     if isinstance(layer, convolutions):
         return True
     return any(_has_convolutions(inner) for inner in getattr(layer, "layers", []))

@@ -64,14 +64,19 @@ def world(environ=os.environ) -> World:
         master = f"{environ['MASTER_ADDR']}:{environ.get('MASTER_PORT', '29500')}"
     if master is None:
         raise ValueError(f"{names[1]}={size} needs the rendezvous address: set ZOO_MASTER=HOST:PORT.")
-    return World(rank, size, local, parse_address(master))
+    return World(
+        rank,
+        size,
+        local,
+        parse_address(master, "the rendezvous address (ZOO_MASTER or MASTER_ADDR:MASTER_PORT)"),
+    )
 
 
-def parse_address(text: str) -> str:
-    """'HOST:PORT' checked (port 1-65535)."""
+def parse_address(text: str, name: str = "--master") -> str:
+    """'HOST:PORT' checked (port 1-65535); `name` is where the value came from, for the error."""
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--master {text!r} is not HOST:PORT with a port from 1 to 65535.")
+        raise ValueError(f"{name} {text!r} is not HOST:PORT with a port from 1 to 65535.")
     return f"{host}:{int(port)}"
 
 
@@ -129,6 +134,8 @@ def launch(
     """
     if nproc < 1 or nnodes < 1:
         raise ValueError(f"--nproc and --nnodes must be at least 1, got {nproc} and {nnodes}.")
+    if nproc * nnodes == 1:
+        raise ValueError("one process in all is a plain `zoo train`; give --nproc 2 or more.")
     if not 0 <= node_rank < nnodes:
         raise ValueError(f"--node-rank {node_rank} is outside 0..{nnodes - 1} (--nnodes {nnodes}).")
     if master is None:
@@ -141,35 +148,56 @@ def launch(
         check_port_free(host if nnodes == 1 else "", int(port))
     command = [*(program or [sys.executable, "-m", "zoo"]), *argv]
     envs = environments(nproc, nnodes, node_rank, master)
-    processes = []
-    for env in envs:
-        follower = env["ZOO_RANK"] != "0"
-        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL if follower else None))
-    first = int(envs[0]["ZOO_RANK"])
-    log(f"zoo launch: ranks {first}-{first + nproc - 1} of {nproc * nnodes} started, rendezvous at {master}")
-    return _supervise(processes, first, log)
+    processes: list = []
+    previous = {s: signal.signal(s, _stopped) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        for env in envs:
+            follower = env["ZOO_RANK"] != "0"
+            processes.append(
+                subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL if follower else None)
+            )
+        first = int(envs[0]["ZOO_RANK"])
+        ranks = f"ranks {first}-{first + nproc - 1} of {nproc * nnodes}"
+        log(f"zoo launch: {ranks} started, rendezvous at {master}")
+        return _supervise(processes, first, log)
+    except BaseException:  # Ctrl-C, SIGTERM/SIGHUP (a scheduler's cancel), a failed start: none left behind
+        _stop([p for p in processes if p.poll() is None])
+        raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class Stopped(KeyboardInterrupt):
+    """The launcher itself was told to stop (SIGTERM, SIGHUP)."""
+
+
+def _stopped(signum, frame):
+    raise Stopped(signum)
 
 
 def _supervise(processes: list, first_rank: int, log) -> int:
-    try:
-        while True:
+    """Wait for every process; the exit code: 0 all done, 2 when every failure was a refusal (exit 2:
+    the same one sentence from each, printed above), else 1."""
+    while True:
+        codes = [p.poll() for p in processes]
+        failed = [(i, c) for i, c in enumerate(codes) if c not in (None, 0)]
+        if failed:
+            index, code = failed[0]
+            running = _stop([p for p in processes if p.poll() is None])
             codes = [p.poll() for p in processes]
-            failed = [(i, c) for i, c in enumerate(codes) if c not in (None, 0)]
-            if failed:
-                index, code = failed[0]
-                running = _stop([p for p in processes if p.poll() is None])
-                how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-                log(
-                    f"zoo launch: rank {first_rank + index} {how}; stopped the other {running} process(es). "
-                    "Rank 0's last checkpoint is kept: the same command with --resume continues it."
-                )
-                return 1
-            if all(c == 0 for c in codes):
-                return 0
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        _stop([p for p in processes if p.poll() is None])
-        raise
+            if all(c in (0, 2) for c in codes):
+                return 2
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            log(
+                f"zoo launch: rank {first_rank + index} {how}, so the other {running} running process(es) "
+                "were stopped; the same command with --resume continues from rank 0's last checkpoint, "
+                "if it wrote one."
+            )
+            return 1
+        if all(c == 0 for c in codes):
+            return 0
+        time.sleep(0.2)
 
 
 def _stop(running: list) -> int:

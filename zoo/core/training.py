@@ -40,8 +40,9 @@ class ArrayDataset(keras.utils.PyDataset):
     sees exactly the batches the uninterrupted run would have seen.
 
     shard=(rank, processes): this process's equal slice of every global batch (data-parallel
-    processes together see exactly the one-process batches; a last batch's rows beyond a multiple
-    of `processes`, fewer than `processes` per epoch, are left out so the slices stay equal).
+    processes together see exactly the one-process batches). So that the slices stay equal and
+    none is empty, a pass's last batch keeps only a multiple of `processes` rows and is left out
+    when it has fewer than `processes` (under `processes` examples per pass are not seen).
     """
 
     def __init__(
@@ -50,16 +51,21 @@ class ArrayDataset(keras.utils.PyDataset):
         super().__init__()
         self.x, self.y = x, y
         self.class_weights = class_weights  # array indexed by label, or None
-        self.batch_size = min(batch_size, len(x))
-        self.seed, self.augment, self.shuffle, self.passes = seed, augment, shuffle, passes
         self.rank, self.processes = shard
-        if self.batch_size % self.processes:
+        if batch_size % self.processes:
             raise ValueError(
-                f"a batch of {self.batch_size} does not split evenly over {self.processes} processes; "
-                f"choose a --batch-size that is a multiple of {self.processes}."
+                f"--batch-size {batch_size} does not split evenly over {self.processes} processes; "
+                f"choose a multiple of {self.processes}."
             )
+        if len(x) < self.processes:
+            raise ValueError(f"{len(x)} examples cannot be split over {self.processes} processes.")
+        # a batch larger than the data shrinks to it, kept a multiple of the processes
+        self.batch_size = min(batch_size, len(x) // self.processes * self.processes)
+        self.seed, self.augment, self.shuffle, self.passes = seed, augment, shuffle, passes
         self.epoch = 0
         self._batches_per_pass = math.ceil(len(x) / self.batch_size)
+        if len(x) % self.batch_size and len(x) % self.batch_size < self.processes:
+            self._batches_per_pass -= 1  # a last batch with fewer rows than processes: left out
 
     def __len__(self) -> int:
         return self._batches_per_pass * self.passes
@@ -313,7 +319,7 @@ class Run:
         self._lock_file = None
         self.state = None
         # A data-parallel follower (rank > 0) writes nothing: it reads rank 0's checkpoint to resume.
-        self.leader = launch.world().leader
+        self.leader = launch.world().leader if options.distribute else True
 
     def __enter__(self) -> Run:
         if not self.leader:
@@ -445,7 +451,9 @@ def fit_recipe(spec, options: TrainOptions, run: Run):
     options.refuse("steps", because=f"{spec.name} trains by epochs over its dataset (--steps is for agents)")
     recipe = options.recipe(spec.recipe)
     backend.seed_everything(recipe.seed)
-    x, y = datasets.load(spec.dataset, "train", data_dir=options.data_dir)
+    # rank 0 downloads a missing dataset (one file for all its splits) while the others wait
+    with backend.leader_first() if options.distribute else contextlib.nullcontext():
+        x, y = datasets.load(spec.dataset, "train", data_dir=options.data_dir)
     holdout = None
     if options.holdout:
         if options.holdout >= len(x):

@@ -83,8 +83,8 @@ def generate(
         window.append(token)
         if len(window) == model.context:  # no room for the next position: slide
             window = window[-keep:]
-            if use_cache:
-                logits, cache = _fill(model, window)
+            if use_cache:  # the slide's refill: the same compiled call as the fused path's
+                logits, cache = _refill(model)(ops.convert_to_tensor([window], dtype="int32"))
                 continue
         if use_cache:
             logits, cache = _step(model)(
@@ -118,14 +118,16 @@ def _generate_greedy(model, prompt: str, max_new: int, sampler) -> Iterator[str]
 def _greedy_step(model, sampler):
     """(token (1, 1), cache, index) -> (next token (1,), cache), compiled once per model and temperature."""
     steps = model.__dict__.setdefault("_zoo_greedy_steps", {})
-    if sampler.temperature not in steps:
+    key = (type(sampler), sampler.temperature)
+    if key not in steps:
+        choose = type(sampler)(temperature=sampler.temperature)  # its own: later changes do not leak in
 
         def step(ids, cache, index):
             logits, cache = model.call_with_cache(ops.cast(ids, "int32"), cache, index)
-            return sampler.get_next_token(sampler.compute_probabilities(logits[:, -1])), cache
+            return choose.get_next_token(choose.compute_probabilities(logits[:, -1])), cache
 
-        steps[sampler.temperature] = backend.compile_inference(step, model)
-    return steps[sampler.temperature]
+        steps[key] = backend.compile_inference(step, model)
+    return steps[key]
 
 
 def _step(model):
