@@ -69,12 +69,22 @@ ANALYSIS = """## Where the zoo is slower, and why
   and is the fastest backend here (XLA/oneDNN convolutions); zoo-on-JAX is close to hand-written JAX
   (both slow: XLA's CPU convolutions); zoo-on-torch pays Keras's eager overhead plus NHWC layout
   (Keras is channels-last; torch's CPU kernels prefer NCHW, which the hand-written loop uses).
-- **Batch-1 latency.** For the MLP every framework is dispatch-bound: a raw jitted JAX function or an
-  eager torch module answers in about 0.05-0.07 ms, while any Keras call (the zoo's `zoo.predictor`:
-  tf.function, jit over the model's variables, or eager torch under no_grad; or
-  `model.predict_on_batch`) costs 0.1-0.8 ms of Keras bookkeeping. That is Keras's overhead, not
-  the model's; for the conv net the gap shrinks to about 2x or less, and zoo-on-TensorFlow answers
-  faster than raw torch.
+- **Inference (`zoo.predictor`, used by `zoo predict`, `zoo serve` and the applications).** For the
+  MLP every framework is dispatch-bound (a raw jitted JAX function answers in about 0.03 ms), so the
+  per-call path decides. Per backend (zoo/core/backend.py `compile_inference`, `compiled_input`):
+  JAX jits the forward over the model's variables and takes the numpy input as it is (Keras's
+  `convert_to_tensor` alone cost about 25 us, as much as the forward); TensorFlow calls each input
+  signature's concrete function directly, with XLA where the model has no convolution (mnist_mlp 186
+  -> 59 us; XLA's CPU convolutions are slower than TensorFlow's own); torch runs `torch.jit.trace` of
+  the model per input shape, used only when its first output equals eager's. Every path reads the
+  model's weights at call time, so fine-tuning is seen (tests/families/test_pretrained.py). The conv
+  net's remaining gap on torch is Keras's NHWC layout on torch's NCHW kernels. Batch-1 figures of a
+  0.03 ms call vary from run to run here: the hand-written JAX MLP measured 0.024-0.09 ms in five
+  runs of the harness in one session; the tables are one run.
+- **char_gpt decoding.** Greedy cached decoding runs the model's one-position step and the sampler's
+  choice as one compiled call, and the window's slide refills through a compiled call of its one
+  shape ([generation_speed.md](benchmarks/generation_speed.md): fused / unfused 1.29x TensorFlow,
+  1.21x JAX, 1.01x torch, where each step is eager Keras and tracing would bake the cache position in).
 - **What the zoo chose from this.** TensorFlow trains the conv nets (cifar_resnet, cifar_cnn,
   mnist_cnn, dcgan_mnist), JAX the MLP, torch the transformer (char_gpt, measured in
   MEASUREMENTS.md); those are the backends the shipped weights were trained on.
