@@ -66,3 +66,17 @@ def number(
 
 def _range(low: int, high: int | None) -> str:
     return f">= {low}" if high is None else f"{low} to {high}"
+
+
+def check_port_free(host: str, port: int, advice: str) -> None:
+    """Refuse, in one sentence ending with `advice`, a port another program holds (a server or a
+    rendezvous would otherwise fail later with a traceback)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # as servers and torch's store bind: a port only in TIME_WAIT after a run is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror.lower()}; {advice}.") from None

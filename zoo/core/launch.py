@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from zoo.core import flags
+
 # How long the launcher waits for the other processes to stop once one has failed.
 STOP_GRACE_S = 10.0
 
@@ -86,18 +88,6 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def check_port_free(host: str, port: int) -> None:
-    """Rank 0's rendezvous port must be free on this machine before the processes start."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise ValueError(
-                f"port {port} on {host} is not free ({exc.strerror}); choose another --master HOST:PORT."
-            ) from None
-
-
 def environments(nproc: int, nnodes: int, node_rank: int, master: str, base=os.environ) -> list[dict]:
     """The environment of each process this node starts: ranks node_rank*nproc .. +nproc-1."""
     size = nproc * nnodes
@@ -145,7 +135,10 @@ def launch(
     master = parse_address(master)
     host, _, port = master.rpartition(":")
     if node_rank == 0:
-        check_port_free(host if nnodes == 1 else "", int(port))
+        # rank 0's rendezvous port must be free on this machine before the processes start
+        flags.check_port_free(
+            host if nnodes == 1 else "0.0.0.0", int(port), "choose another --master HOST:PORT"
+        )
     command = [*(program or [sys.executable, "-m", "zoo"]), *argv]
     envs = environments(nproc, nnodes, node_rank, master)
     processes: list = []

@@ -8,8 +8,8 @@ zoo serve --models-dir runs/ --versions runs/flywheel/versions
 from __future__ import annotations
 
 import os
-import socket
 
+from zoo.core import flags
 from zoo.serve.service import Service
 
 
@@ -32,22 +32,11 @@ def create_app(service: Service, pages: bool = True, **limits):
     return app
 
 
-def check_port(host: str, port: int) -> None:
-    """Refuse, in one sentence, a port another program holds (uvicorn would print a traceback)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise ValueError(
-                f"cannot listen on {host}:{port}: {exc.strerror.lower()}; pick another --port."
-            ) from None
-
-
 def run(service: Service, host: str = "127.0.0.1", port: int = 7860, pages: bool = True, log=print, **limits):
     """Serve until interrupted."""
     import uvicorn
 
-    check_port(host, port)
+    flags.check_port_free(host, port, "pick another --port")
     app = create_app(service, pages=pages, **limits)
     count = len(service.names())
     log(f"zoo serve: {count} model{'s' if count != 1 else ''} on {service.backend()} at http://{host}:{port} "
