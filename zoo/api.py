@@ -59,11 +59,17 @@ def train(name: str, **options) -> dict:
         >>> result = zoo.train("mnist_mlp", epochs=1, out_dir="runs/quick")
         >>> result["test"]["metrics"]["accuracy"]
     """
+    from zoo.core import launch
     from zoo.core.training import TrainOptions
 
     options = TrainOptions(**options)
     if options.distribute:
         registry.check_data_parallel(name)
+    elif launch.world().size > 1:
+        raise ValueError(
+            f"this process is one of {launch.world().size} (torchrun or zoo launch) but trains alone; "
+            "add --distribute data_parallel."
+        )
     return registry.get(name).tasks().train(options)
 
 

@@ -107,9 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser(
-        "launch", help="train in N processes on this host, or on several hosts (docs/SCALING.md)"
+        "launch",
+        help="train in N processes on this host, or on several hosts (docs/SCALING.md)",
+        description="Start `zoo train NAME ...` in --nproc processes per host, data-parallel (jax: "
+        "jax.distributed; torch: DistributedDataParallel; not tensorflow), e.g. "
+        "zoo --backend torch launch --nproc 2 train mnist_cnn --out runs/dp",
     )
-    p.add_argument("--nproc", type=whole(1, 4096), default=1, help="processes on this host (default 1)")
+    p.add_argument(
+        "--nproc", type=whole(1, 4096), default=1, help="processes on this host (default 1: one per host)"
+    )
     p.add_argument("--nnodes", type=whole(1, 100_000), default=1, help="hosts taking part (default 1)")
     p.add_argument("--node-rank", type=whole(0, 99_999), default=0, help="this host's number, 0..nnodes-1")
     p.add_argument("--master", help="HOST:PORT of rank 0's rendezvous (default: a free port on 127.0.0.1)")
@@ -286,11 +292,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         hint = {"train": "; `zoo train ... --resume` continues after the last finished epoch",
                 "finetune": "; `zoo finetune ... --resume` continues after the last finished epoch",
-                "data": "; run it again: a broken-off download resumes"}  # fmt: skip
+                "data": "; run it again: a broken-off download resumes",
+                "launch": "; the same command with --resume continues from rank 0's checkpoint"}  # fmt: skip
         return errors.fail("zoo", f"interrupted{hint.get(getattr(args, 'command', None), '')}.")
     except Exception as exc:  # noqa: BLE001  expected failures become one sentence
         if isinstance(exc, errors.user_errors()):
             return errors.fail("zoo", str(exc))
+        if int(os.environ.get("ZOO_WORLD_SIZE", "1")) > 1 and not os.environ.get("ZOO_VERBOSE"):
+            # one of zoo launch's processes: a peer's death reaches the others as a collective's
+            # error; the launcher names the first to fail, so one line here (--verbose: traceback)
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            print(
+                f"zoo: rank {os.environ.get('ZOO_RANK')} stopped: {type(exc).__name__}: {first}",
+                file=sys.stderr,
+            )
+            return 1
         raise
 
 
@@ -404,6 +420,10 @@ def _cmd_train(args) -> int:
             verbose="auto" if sys.stderr.isatty() else 2,
             command=_command_line(args),
         )
+    from zoo.core import launch
+
+    if args.distribute and not launch.world().leader:
+        return 0  # rank 0 prints the result (and alone wrote it)
     if args.json:
         print(json.dumps(result))
     else:
@@ -422,9 +442,11 @@ def _cmd_launch(args) -> int:
         raise UsageError(f"zoo launch starts `train NAME ...` in each process; got {shown!r}.")
     name = os.environ.get("KERAS_BACKEND", backend.DEFAULT_BACKEND)
     if name not in ("jax", "torch"):
+        chosen = "" if args.backend or "KERAS_BACKEND" in os.environ else " (the default)"
         raise UsageError(
-            f"zoo launch trains on the jax and torch backends, not {name!r}: Keras 3's fit under "
-            "TensorFlow's MultiWorkerMirroredStrategy fails in its first step (docs/SCALING.md)."
+            f"zoo launch trains on the jax and torch backends, not {name!r}{chosen}: add --backend torch "
+            "or --backend jax (Keras 3's fit under TensorFlow's MultiWorkerMirroredStrategy fails; "
+            "docs/SCALING.md)."
         )
     build_parser().parse_args(rest)  # a bad flag: one sentence here, not one from every process
     if len(rest) > 1 and not rest[1].startswith("-"):
@@ -434,14 +456,20 @@ def _cmd_launch(args) -> int:
     if not any(a.startswith("--distribute") for a in rest):
         rest.append("--distribute=data_parallel")
     flags = ["--verbose"] if args.verbose else []
-    return launch.launch(
-        [*flags, *rest],
-        args.nproc,
-        nnodes=args.nnodes,
-        node_rank=args.node_rank,
-        master=args.master,
-        log=lambda line: print(line, file=sys.stderr),
-    )
+    try:
+        return launch.launch(
+            [*flags, *rest],
+            args.nproc,
+            nnodes=args.nnodes,
+            node_rank=args.node_rank,
+            master=args.master,
+            log=lambda line: print(line, file=sys.stderr),
+        )
+    except launch.Stopped as stop:
+        signum = stop.args[0]
+        print(f"zoo launch: stopped by signal {signum}, and so were its processes; the same command "
+              "with --resume continues from rank 0's last checkpoint.", file=sys.stderr)  # fmt: skip
+        return 128 + signum
 
 
 def _cmd_finetune(args) -> int:

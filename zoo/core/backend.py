@@ -74,6 +74,12 @@ def keep_native_logs_off_the_terminal() -> None:
     _native_sink = tempfile.TemporaryFile()
     os.dup2(_native_sink.fileno(), 2)
     sys.stderr = terminal
+    if int(os.environ.get("ZOO_WORLD_SIZE", "1")) > 1:
+        # gloo prints "[Gloo] Rank 0 is connected to ..." from C++ to descriptor 1: keep stdout for
+        # the command's own output (one JSON object with --json) by sending descriptor 1 to the sink too
+        sys.stdout.flush()
+        sys.stdout = os.fdopen(os.dup(1), "w", buffering=1, encoding=sys.stdout.encoding)
+        os.dup2(_native_sink.fileno(), 1)
 
 
 @contextlib.contextmanager

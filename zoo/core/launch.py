@@ -170,16 +170,16 @@ def _stopped(signum, frame):
 
 
 def _supervise(processes: list, first_rank: int, log) -> int:
-    """Wait for every process; the exit code: 0 all done, 2 when every failure was a refusal (exit 2:
-    the same one sentence from each, printed above), else 1."""
+    """Wait for every process; the exit code: 0 all done, 2 when the first to fail refused the
+    command (exit 2: its one sentence is printed above), else 1."""
     while True:
         codes = [p.poll() for p in processes]
         failed = [(i, c) for i, c in enumerate(codes) if c not in (None, 0)]
         if failed:
-            index, code = failed[0]
+            # the cause before its echoes: a process killed by a signal, then a refusal, then the rest
+            index, code = min(failed, key=lambda f: (f[1] >= 0, f[1] != 2))
             running = _stop([p for p in processes if p.poll() is None])
-            codes = [p.poll() for p in processes]
-            if all(c in (0, 2) for c in codes):
+            if code == 2:  # a refusal: that process printed its one sentence
                 return 2
             how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
             log(

@@ -54,8 +54,8 @@ class ArrayDataset(keras.utils.PyDataset):
         self.rank, self.processes = shard
         if batch_size % self.processes:
             raise ValueError(
-                f"--batch-size {batch_size} does not split evenly over {self.processes} processes; "
-                f"choose a multiple of {self.processes}."
+                f"a batch of {batch_size} (--batch-size) does not split evenly over {self.processes} "
+                f"processes; choose a multiple of {self.processes}."
             )
         if len(x) < self.processes:
             raise ValueError(f"{len(x)} examples cannot be split over {self.processes} processes.")
@@ -299,6 +299,12 @@ class TrainOptions:
         return dataclasses.replace(recipe, **changes)
 
 
+_HOLDS_A_CHECKPOINT = (
+    "{} already holds a checkpoint; "
+    "pass --resume to continue it, --force to start again, or choose another --out."
+)
+
+
 class Run:
     """A run directory for one training run: locked, checked, resumable, recorded.
 
@@ -325,7 +331,7 @@ class Run:
         if not self.leader:
             self.state = None if self.options.force else last_checkpoint(self.checkpoint_dir)
             if self.state is not None and not self.options.resume:
-                raise FileExistsError(f"{self.dir} already holds a checkpoint; pass --resume or --force.")
+                raise FileExistsError(_HOLDS_A_CHECKPOINT.format(self.dir))
             self.started = time.time()
             return self
         check_folder(self.dir, "--out")
@@ -347,10 +353,7 @@ class Run:
         if self.state is not None and not self.options.resume:
             self._unlock()
             self._created = []
-            raise FileExistsError(
-                f"{self.dir} already holds a checkpoint; "
-                "pass --resume to continue it, --force to start again, or choose another --out."
-            )
+            raise FileExistsError(_HOLDS_A_CHECKPOINT.format(self.dir))
         self.started = time.time()
         return self
 
