@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import threading
 
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_BACKEND = "tensorflow"
@@ -550,11 +551,12 @@ def compile_inference(fn, model, trace: bool = False):
         import tensorflow as tf
 
         function = tf.function(fn, reduce_retracing=True)
-        # XLA where there is no convolution: mnist_mlp batch 1 186 -> 59 us; XLA's CPU convolutions
-        # are slower than TensorFlow's own.
-        xla = not _has_convolutions(model)
         concrete: dict = {}
+        tracing = threading.Lock()  # zoo serve calls from several threads; Keras tracing is not safe
 
+        # XLA (jit_compile) made mnist_mlp's call 3x faster (186 -> 59 us), but in a long process that
+        # compiles many models (the test suite) XLA's LLVM JIT ran out of memory and crashed, so it
+        # stays off.
         def call(*args):
             # The concrete function of each input signature, called directly: the tf.function's own
             # per-call binding and cache lookup cost mnist_mlp more than its forward pass.
@@ -562,9 +564,10 @@ def compile_inference(fn, model, trace: bool = False):
                 return function(*args)
             key = tuple((tuple(a.shape), a.dtype) for a in args)
             if key not in concrete and len(concrete) < MAX_TRACES:
-                concrete[key] = tf.function(fn, jit_compile=xla).get_concrete_function(
-                    *[tf.TensorSpec(a.shape, a.dtype) for a in args]
-                )
+                with tracing:
+                    if key not in concrete:
+                        specs = [tf.TensorSpec(a.shape, a.dtype) for a in args]
+                        concrete[key] = tf.function(fn).get_concrete_function(*specs)
             return (concrete.get(key) or function)(*args)
 
         return call
@@ -584,17 +587,6 @@ def compile_inference(fn, model, trace: bool = False):
 
         return no_grad
     raise BackendError(f"no compiler for backend {backend!r}.")
-
-
-def _has_convolutions(layer) -> bool:
-    import keras
-
-    layers = keras.layers
-    convolutions = (layers.Conv1D, layers.Conv2D, layers.Conv3D, layers.Conv2DTranspose,
-                    layers.DepthwiseConv2D, layers.SeparableConv2D)  # fmt: skip
-    if isinstance(layer, convolutions):
-        return True
-    return any(_has_convolutions(inner) for inner in getattr(layer, "layers", []))
 
 
 def compiled_input():
