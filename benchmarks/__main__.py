@@ -76,11 +76,12 @@ ANALYSIS = """## Where the zoo is slower, and why
   `convert_to_tensor` alone cost about 25 us, as much as the forward); TensorFlow calls each input
   signature's concrete function directly (XLA made mnist_mlp's call 186 -> 59 us, but in the test
   suite's long process XLA's LLVM JIT ran out of memory and crashed, so it is off); torch runs
-  `torch.jit.trace` of the model per input shape, used only when its first output equals eager's. Every path reads the
-  model's weights at call time, so fine-tuning is seen (tests/families/test_pretrained.py). The conv
-  net's remaining gap on torch is Keras's NHWC layout on torch's NCHW kernels. Batch-1 figures of a
-  0.03 ms call vary from run to run here: the hand-written JAX MLP measured 0.024-0.09 ms in five
-  runs of the harness in one session; the tables are one run.
+  `torch.jit.trace` of the model per input shape, used only when its first output equals eager's.
+  Every path reads the model's weights at call time, so fine-tuning is seen
+  (tests/families/test_pretrained.py). The conv net's remaining gap on torch is Keras's NHWC layout
+  on torch's NCHW kernels. Batch-1 figures of a 0.03 ms call vary from run to run here: the
+  hand-written JAX MLP measured 0.024-0.09 ms in five runs of the harness in one session; the tables
+  are one run.
 - **char_gpt decoding.** Greedy cached decoding runs the model's one-position step and the sampler's
   choice as one compiled call, and the window's slide refills through a compiled call of its one
   shape ([generation_speed.md](benchmarks/generation_speed.md): fused / unfused 1.29x TensorFlow,
