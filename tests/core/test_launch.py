@@ -81,18 +81,26 @@ def _rank_of(pid: int) -> int | None:
     return ranks[0] if ranks else None
 
 
+def _long_run(tiny_mnist_dir, out: Path):
+    """(command, launcher) of a 300-epoch torch launch, returned once rank 0 has checkpointed."""
+    command = [sys.executable, "-m", "zoo", "launch", "--nproc", "2", "train", "mnist_mlp", "--epochs", "300",
+               "--data-dir", str(tiny_mnist_dir), "--out", str(out)]  # fmt: skip
+    launcher = subprocess.Popen(command, env=_env("torch"), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / "checkpoint" / "state.json").exists():
+        if launcher.poll() is not None or time.time() > deadline:
+            launcher.kill()
+            pytest.fail("no checkpoint appeared")
+        time.sleep(0.2)
+    return command, launcher
+
+
 def test_a_dead_rank_stops_the_run_and_it_resumes(backend_name, tiny_mnist_dir, tmp_path):
     if backend_name != "torch":
         pytest.skip("the launcher's supervision is backend-independent: checked in the torch pass")
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "zoo", "launch", "--nproc", "2", "train", "mnist_mlp", "--epochs", "300",
-               "--data-dir", str(tiny_mnist_dir), "--out", str(out)]  # fmt: skip
-    launcher = subprocess.Popen(command, env=_env("torch"), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    command, launcher = _long_run(tiny_mnist_dir, out)
     try:
-        deadline = time.time() + 120
-        while not (out / "checkpoint" / "state.json").exists():
-            assert launcher.poll() is None and time.time() < deadline, "no checkpoint appeared"
-            time.sleep(0.2)
         follower = next(pid for pid in _children(launcher.pid) if _rank_of(pid) == 1)
         os.kill(follower, signal.SIGKILL)
         _, stderr = launcher.communicate(timeout=60)  # no hang: the launcher stops rank 0
@@ -115,15 +123,8 @@ def test_a_dead_rank_stops_the_run_and_it_resumes(backend_name, tiny_mnist_dir, 
 def test_a_stopped_launcher_stops_its_processes(backend_name, tiny_mnist_dir, tmp_path):
     if backend_name != "torch":
         pytest.skip("the launcher's supervision is backend-independent: checked in the torch pass")
-    out = tmp_path / "run"
-    command = [sys.executable, "-m", "zoo", "launch", "--nproc", "2", "train", "mnist_mlp", "--epochs", "300",
-               "--data-dir", str(tiny_mnist_dir), "--out", str(out)]  # fmt: skip
-    launcher = subprocess.Popen(command, env=_env("torch"), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    _, launcher = _long_run(tiny_mnist_dir, tmp_path / "run")
     try:
-        deadline = time.time() + 120
-        while not (out / "checkpoint" / "state.json").exists():
-            assert launcher.poll() is None and time.time() < deadline, "no checkpoint appeared"
-            time.sleep(0.2)
         ranks = _children(launcher.pid)
         launcher.send_signal(signal.SIGTERM)  # a scheduler's cancel
         _, stderr = launcher.communicate(timeout=60)
