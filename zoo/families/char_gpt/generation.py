@@ -71,48 +71,30 @@ def generate(
     if max_new < 0:
         raise ValueError(f"max_new must be zero or a positive number of characters, got {max_new}.")
     sampler = sampler or make_sampler("greedy")
-    if use_cache and fused and isinstance(sampler, keras_hub.samplers.GreedySampler):
-        yield from _generate_greedy(model, prompt, max_new, sampler)
-        return
+    fused = use_cache and fused and isinstance(sampler, keras_hub.samplers.GreedySampler)
     window = list(prompt_ids(model, prompt))
     keep = model.context // 2
     logits, cache = _fill(model, window) if use_cache else (_full(model, window), None)
-    for _ in range(max_new):
-        token = int(ops.convert_to_numpy(sampler.get_next_token(sampler.compute_probabilities(logits)))[0])
-        yield model.tokenizer.vocabulary[token]
-        window.append(token)
-        if len(window) == model.context:  # no room for the next position: slide
-            window = window[-keep:]
-            if use_cache:  # the slide's refill: the same compiled call as the fused path's
-                logits, cache = _refill(model)(ops.convert_to_tensor([window], dtype="int32"))
-                continue
-        if use_cache:
-            logits, cache = _step(model)(
-                ops.convert_to_tensor([[token]], dtype="int32"), cache, ops.convert_to_tensor(len(window) - 1)
-            )
-        else:
-            logits = _full(model, window)
-
-
-def _generate_greedy(model, prompt: str, max_new: int, sampler) -> Iterator[str]:
-    """generate() for the greedy sampler, with the model step and the sampler's choice fused into
-    one compiled call that takes and returns the token on the device (the sampler has no random
-    state, so it compiles): the same ops in the same order as the loop above, fewer dispatches."""
-    window = list(prompt_ids(model, prompt))
-    keep = model.context // 2
-    logits, cache = _fill(model, window)
     token = sampler.get_next_token(sampler.compute_probabilities(logits))
-    step = _greedy_step(model, sampler)
     for _ in range(max_new):
         chosen = int(ops.convert_to_numpy(token)[0])
         yield model.tokenizer.vocabulary[chosen]
         window.append(chosen)
         if len(window) == model.context:  # no room for the next position: slide
             window = window[-keep:]
-            logits, cache = _refill(model)(ops.convert_to_tensor([window], dtype="int32"))
-            token = sampler.get_next_token(sampler.compute_probabilities(logits))
-            continue
-        token, cache = step(ops.reshape(token, (1, 1)), cache, ops.convert_to_tensor(len(window) - 1))
+            if use_cache:  # the slide's refill: one compiled call of one shape
+                logits, cache = _refill(model)(ops.convert_to_tensor([window], dtype="int32"))
+                token = sampler.get_next_token(sampler.compute_probabilities(logits))
+                continue
+        if use_cache:
+            index = ops.convert_to_tensor(len(window) - 1)
+            if fused:  # the step and the greedy choice as one compiled call, the token kept on the device
+                token, cache = _greedy_step(model, sampler)(ops.reshape(token, (1, 1)), cache, index)
+                continue
+            logits, cache = _step(model)(ops.convert_to_tensor([[chosen]], dtype="int32"), cache, index)
+        else:
+            logits = _full(model, window)
+        token = sampler.get_next_token(sampler.compute_probabilities(logits))
 
 
 def _greedy_step(model, sampler):
