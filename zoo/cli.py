@@ -298,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001  expected failures become one sentence
         if isinstance(exc, errors.user_errors()):
             return errors.fail("zoo", str(exc))
-        if int(os.environ.get("ZOO_WORLD_SIZE", "1")) > 1 and not os.environ.get("ZOO_VERBOSE"):
+        from zoo.core import launch
+
+        if launch.launched() and not os.environ.get("ZOO_VERBOSE"):
             # one of zoo launch's processes: a peer's death reaches the others as a collective's
             # error; the launcher names the first to fail, so one line here (--verbose: traceback)
             first = (str(exc).strip().splitlines() or [""])[0][:200]

@@ -75,7 +75,9 @@ def keep_native_logs_off_the_terminal() -> None:
     _native_sink = tempfile.TemporaryFile()
     os.dup2(_native_sink.fileno(), 2)
     sys.stderr = terminal
-    if int(os.environ.get("ZOO_WORLD_SIZE", "1")) > 1:
+    from zoo.core import launch
+
+    if launch.launched():
         # gloo prints "[Gloo] Rank 0 is connected to ..." from C++ to descriptor 1: keep stdout for
         # the command's own output (one JSON object with --json) by sending descriptor 1 to the sink too
         sys.stdout.flush()
@@ -129,7 +131,9 @@ def start() -> None:
     with quiet_native_stderr():
         import keras
 
-        if int(os.environ.get("ZOO_WORLD_SIZE", "1")) > 1:  # started by zoo launch
+        from zoo.core import launch
+
+        if launch.launched():
             join_group()  # JAX's group must form before its first computation
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
@@ -168,12 +172,13 @@ def join_group() -> None:
         import torch.distributed as dist
 
         if not dist.is_initialized():
-            if _torch_cuda():  # one GPU per process: Keras's "cuda" is the current device
+            cuda = _torch_cuda()
+            if cuda:  # one GPU per process: Keras's "cuda" is the current device
                 import torch
 
                 torch.cuda.set_device(world.local_rank % torch.cuda.device_count())
             dist.init_process_group(
-                "nccl" if _torch_cuda() else "gloo",
+                "nccl" if cuda else "gloo",
                 init_method=f"tcp://{world.master}",
                 rank=world.rank,
                 world_size=world.size,

@@ -37,13 +37,10 @@ class World:
         """Rank 0: the one process that writes checkpoints, metrics and weights."""
         return self.rank == 0
 
-    @property
-    def host(self) -> str:
-        return self.master.rpartition(":")[0]
 
-    @property
-    def port(self) -> int:
-        return int(self.master.rpartition(":")[2])
+def launched(environ=os.environ) -> bool:
+    """True in one of several processes started by `zoo launch` (not torchrun)."""
+    return int(environ.get("ZOO_WORLD_SIZE", "1")) > 1
 
 
 def world(environ=os.environ) -> World:
