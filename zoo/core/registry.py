@@ -31,7 +31,7 @@ class Recipe:
     optimizer: Callable[[int], Any]  # total training steps -> keras optimizer
     loss: Callable[[], Any]
     metrics: Callable[[], list] = list
-    augment: Callable | None = None  # (x_batch, rng) -> x_batch, numpy, training only
+    augment: Callable | None = None  # (x_batch, rng, rows=, epoch=) -> x_batch, numpy, training only
     passes_per_epoch: int = 1  # full-batch recipes count many passes as one epoch
     prepare: Callable | None = None  # (model, x_train) -> None, e.g. adapt a Normalization
     balance_classes: bool = False  # weight each example by n / (classes * count of its class)

@@ -80,7 +80,8 @@ class ArrayDataset(keras.utils.PyDataset):
         rows = self._order(pass_index)[batch * self.batch_size : (batch + 1) * self.batch_size]
         x = self.x[rows]
         if self.augment is not None:  # the whole global batch, so that each slice is augmented as alone
-            x = self.augment(x, np.random.default_rng([self.seed, self.epoch, index, 1]))
+            rng = np.random.default_rng([self.seed, self.epoch, index, 1])
+            x = self.augment(x, rng, rows=rows, epoch=self.epoch)
         if self.processes > 1:
             part = len(rows) // self.processes
             mine = slice(self.rank * part, (self.rank + 1) * part)

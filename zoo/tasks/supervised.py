@@ -42,10 +42,22 @@ class SupervisedTask(Task):
         return inputs.read_inputs(files, self.spec, invert=invert, resize=resize)
 
     def outputs(self, model, x, tta: bool = False) -> np.ndarray:
-        """Raw model outputs as numpy; with `tta`, averaged with the outputs on mirror images."""
-        out = forward(model, x)
-        if tta:
-            out = (out + forward(model, x[:, :, ::-1])) / 2
+        """Raw model outputs as numpy; with `tta`, averaged with the outputs on mirror images, and
+        where the card has `translate_tta` (t pixels), half of that with the mirror average of the
+        images moved t pixels up-left and down-right (reflect-padded): airbench's six views."""
+        if not tta:
+            return forward(model, x)
+
+        def mirrored(images):
+            return (forward(model, images) + forward(model, images[:, :, ::-1])) / 2
+
+        out = mirrored(x)
+        t = self.spec.options.get("translate_tta", 0)
+        if t:
+            padded = np.pad(x, ((0, 0), (t, t), (t, t)) + ((0, 0),) * (x.ndim - 3), mode="reflect")
+            height, width = x.shape[1:3]
+            up_left, down_right = padded[:, :height, :width], padded[:, 2 * t :, 2 * t :]
+            out = out / 2 + (mirrored(up_left) + mirrored(down_right)) / 4
         return out
 
     def metrics(self, model, x, y, data_dir=None, tta: bool = False) -> dict:
