@@ -35,10 +35,7 @@ def random_flip():
     """Mirror half of the images left-right."""
 
     def augment(x: np.ndarray, rng: np.random.Generator, **_) -> np.ndarray:
-        flip = rng.random(len(x)) < 0.5
-        x = x.copy()
-        x[flip] = x[flip, :, ::-1]
-        return x
+        return _mirror(x, rng.random(len(x)) < 0.5)
 
     return augment
 
@@ -51,10 +48,7 @@ def alternating_flip(seed: int = 0):
         rows = np.arange(len(x)) if rows is None else np.asarray(rows)
         # numpy draws in sequence, so each row's coin is the same whatever the largest row is
         mirrored = np.random.default_rng(seed).random(int(rows.max()) + 1)[rows] < 0.5
-        flip = mirrored != bool(epoch % 2)
-        x = x.copy()
-        x[flip] = x[flip, :, ::-1]
-        return x
+        return _mirror(x, mirrored != bool(epoch % 2))
 
     return augment
 
@@ -70,6 +64,12 @@ def random_intensity(max_change: float):
         return np.clip((x - mean) * contrast + mean + brightness, 0, 255).astype("float32")
 
     return augment
+
+
+def _mirror(x: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x[flip] = x[flip, :, ::-1]
+    return x
 
 
 def compose(*augments):

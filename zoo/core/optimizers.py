@@ -113,10 +113,8 @@ class AirbenchSGD(keras.optimizers.SGD):
             self.assign(variable, ops.where(trained, ops.convert_to_tensor(variable), before))
         if self.lookahead_every:
             slow, now = self.slow[index], ops.copy(variable)
-            start = ops.convert_to_tensor(slow)
-            start = ops.where(
-                ops.equal(step, 1.0), before, start
-            )  # the average starts at the initial weights
+            # the average starts at the initial weights
+            start = ops.where(ops.equal(step, 1.0), before, ops.convert_to_tensor(slow))
             due = ops.equal(ops.mod(step, self.lookahead_every), 0)
             average_now = ops.logical_or(due, ops.equal(step, self.total_steps))
             # at the last step, between due steps, the weights become the last average (decay 1)
