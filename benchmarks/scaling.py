@@ -1,7 +1,7 @@
 """Data-parallel scaling on this host: `zoo train` in one process against `zoo launch --nproc N`,
-the same recipe, global batch and examples, per backend (jax, torch).
+the same recipe, global batch and examples, per backend.
 
-    python -m benchmarks.scaling --model mnist_cnn --limit 12800 --nproc 2 [--backends jax torch]
+    python -m benchmarks.scaling --model mnist_cnn --limit 12800 --nproc 2 [--backends jax torch tensorflow]
 
 Each run trains 2 epochs; the figure is examples/s of the second (the first pays for compilation).
 One process gets all the cores (OMP_NUM_THREADS = cores), each of N processes cores/N. Prints one
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--model", default="mnist_cnn")
     parser.add_argument("--limit", type=int, default=12800)
     parser.add_argument("--nproc", type=int, default=2)
-    parser.add_argument("--backends", nargs="+", default=["jax", "torch"])
+    parser.add_argument("--backends", nargs="+", default=["jax", "torch", "tensorflow"])
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     train = ["train", args.model, "--limit", str(args.limit)]

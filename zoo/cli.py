@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--distribute",
         choices=["data_parallel"],
-        help="split each batch over the devices (jax, tensorflow) or zoo launch's processes (jax, torch)",
+        help="split each batch over the devices (jax, tensorflow) or zoo launch's processes",
     )
     p.add_argument(
         "--seed", type=whole(0, 2**32 - 1), help="random seed (0-4294967295; default: the recipe's)"
@@ -442,13 +442,12 @@ def _cmd_launch(args) -> int:
     if not rest or rest[0] != "train":
         shown = rest[0] if rest else "nothing"
         raise UsageError(f"zoo launch starts `train NAME ...` in each process; got {shown!r}.")
-    name = os.environ.get("KERAS_BACKEND", backend.DEFAULT_BACKEND)
-    if name not in ("jax", "torch"):
-        chosen = "" if args.backend or "KERAS_BACKEND" in os.environ else " (the default)"
+    tensorflow = os.environ.get("KERAS_BACKEND", backend.DEFAULT_BACKEND) == "tensorflow"
+    if tensorflow and args.nnodes > 1:
         raise UsageError(
-            f"zoo launch trains on the jax and torch backends, not {name!r}{chosen}: add --backend torch "
-            "or --backend jax (Keras 3's fit under TensorFlow's MultiWorkerMirroredStrategy fails; "
-            "docs/SCALING.md)."
+            f"zoo launch on tensorflow starts the processes of one host, not --nnodes {args.nnodes}: "
+            "TensorFlow's TF_CONFIG names every worker's address, so on several hosts start each "
+            "worker with `zoo train ... --distribute data_parallel` and its TF_CONFIG (docs/SCALING.md)."
         )
     build_parser().parse_args(rest)  # a bad flag: one sentence here, not one from every process
     if len(rest) > 1 and not rest[1].startswith("-"):
@@ -465,6 +464,7 @@ def _cmd_launch(args) -> int:
             nnodes=args.nnodes,
             node_rank=args.node_rank,
             master=args.master,
+            ports=args.nproc if tensorflow else 1,  # TensorFlow's workers: a port each
             log=lambda line: print(line, file=sys.stderr),
         )
     except launch.Stopped as stop:

@@ -2,7 +2,7 @@
 the run with a clear error and the run resumes from rank 0's checkpoint, bad launches are refused.
 
 Each run is a set of fresh processes on loopback, bounded by a timeout. The equality check runs on
-the backends that train multi-process (jax, torch); the refusals, which start no framework, run once.
+every backend; the refusals, which start no framework, and the supervision run once.
 """
 
 from __future__ import annotations
@@ -29,13 +29,7 @@ def _env(backend_name: str) -> dict:
     return {**os.environ, "KERAS_BACKEND": backend_name, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
 
 
-def _two_processes(backend_name):
-    if backend_name not in ("jax", "torch"):
-        pytest.skip("multi-process training runs on jax and torch (tensorflow is refused: test_bad_launches)")
-
-
 def test_two_processes_train_exactly_as_one(backend_name, tiny_mnist_dir, tmp_path, monkeypatch):
-    _two_processes(backend_name)
     single = tmp_path / "single"
     single.mkdir()
     done = subprocess.run(
@@ -54,9 +48,8 @@ def test_two_processes_train_exactly_as_one(backend_name, tiny_mnist_dir, tmp_pa
 
     one = np.load(single / "rank0.npz")
     ranks = [np.load(double / f"rank{r}.npz") for r in (0, 1)]
-    # a loss per step (torch) or per group of steps run as one (jax's steps_per_execution)
     assert len(one["losses"]) == len(ranks[0]["losses"]) == len(ranks[1]["losses"]) >= 2
-    # jax: every process sees the global batch's loss; torch (DDP): each its own half, averaged here
+    # jax: every process sees the global batch's loss; torch, tensorflow: each its own half, averaged here
     together = np.mean([r["losses"] for r in ranks], axis=0)
     np.testing.assert_allclose(together, one["losses"], rtol=1e-4)
     assert one["losses"][-1] < one["losses"][0]  # it trained
@@ -166,7 +159,7 @@ def test_bad_launches_are_one_sentence(backend_name, argv, says):
     assert code == 2 and says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_port_in_use_an_unknown_or_unsupported_backend_are_refused(backend_name):
+def test_a_port_in_use_an_unknown_backend_or_tensorflow_across_hosts_are_refused(backend_name):
     if backend_name != "tensorflow":
         pytest.skip("the launcher's refusals start no framework: checked once, in the tensorflow pass")
     with socket.socket() as busy:
@@ -174,14 +167,19 @@ def test_a_port_in_use_an_unknown_or_unsupported_backend_are_refused(backend_nam
         busy.listen()
         port = busy.getsockname()[1]
         code, err = _launch("--nproc", "2", "--master", f"127.0.0.1:{port}", "train", "mnist_mlp")
-    assert code == 2 and f"cannot listen on 127.0.0.1:{port}: address already in use" in err
-    code, err = _launch("--nproc", "2", "train", "mnist_mlp", backend_name="tensorflow")
-    assert code == 2 and "jax and torch" in err
+        assert code == 2 and f"cannot listen on 127.0.0.1:{port}: address already in use" in err
+        # tensorflow's second worker listens on the next port: that one must be free as well
+        code, err = _launch("--nproc", "2", "--master", f"127.0.0.1:{port - 1}", "train", "mnist_mlp",
+                            backend_name="tensorflow")  # fmt: skip
+        assert code == 2 and f"cannot listen on 127.0.0.1:{port}: address already in use" in err
+    code, err = _launch("--nnodes", "2", "--master", "10.0.0.1:29500", "train", "mnist_mlp",
+                        backend_name="tensorflow")  # fmt: skip
+    assert code == 2 and "one host" in err and "TF_CONFIG" in err
     code, err = _launch("--nproc", "2", "train", "mnist_mlp", backend_name="nope")
     assert code == 2 and "'nope'" in err
 
 
-def test_the_world_comes_from_zoo_launch_or_torchrun():
+def test_the_world_comes_from_zoo_launch_torchrun_or_tf_config():
     assert launch.world({}) == launch.World()
     zoo_env = {"ZOO_RANK": "1", "ZOO_WORLD_SIZE": "2", "ZOO_LOCAL_RANK": "1", "ZOO_MASTER": "h:1"}
     assert launch.world(zoo_env) == launch.World(1, 2, 1, "h:1")
@@ -189,6 +187,11 @@ def test_the_world_comes_from_zoo_launch_or_torchrun():
     assert launch.world(torchrun) == launch.World(3, 4, 1, "h:29500")
     with pytest.raises(ValueError, match="outside"):
         launch.world({**zoo_env, "ZOO_RANK": "2"})
+    cluster = {"chief": ["c:1"], "worker": ["w:1", "w:2"]}
+    tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 1}})
+    assert launch.world({"TF_CONFIG": tf_config}) == launch.World(2, 3, 0, "c:1")  # chief first
+    with pytest.raises(ValueError, match="TF_CONFIG is not"):
+        launch.world({"TF_CONFIG": '{"cluster": {}}'})
     envs = launch.environments(2, 2, 1, "h:7")
     assert [e["ZOO_RANK"] for e in envs] == ["2", "3"] and {e["WORLD_SIZE"] for e in envs} == {"4"}
 

@@ -11,6 +11,7 @@ import dataclasses
 import importlib
 import importlib.metadata
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -133,8 +134,9 @@ def start() -> None:
 
         from zoo.core import launch
 
-        if launch.launched():
-            join_group()  # JAX's group must form before its first computation
+        if launch.launched() or "TF_CONFIG" in os.environ:
+            # JAX's group must form before its first computation, TensorFlow's before its first op
+            join_group()
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
@@ -149,8 +151,9 @@ def join_group() -> None:
     """Join the process group `zoo launch` (or torchrun) started this process in; alone: nothing.
 
     JAX: jax.distributed.initialize through keras.distribution.initialize (gloo collectives on CPU);
-    torch: torch.distributed with gloo (nccl where CUDA is); TensorFlow is refused: Keras 3.15's
-    fit under MultiWorkerMirroredStrategy fails in its first step (see docs/SCALING.md).
+    torch: torch.distributed with gloo (nccl where CUDA is); TensorFlow: a
+    MultiWorkerMirroredStrategy, made before TensorFlow runs its first op (it configures the
+    collectives then), used for its collectives only (see _train_through_collectives).
     """
     import keras
 
@@ -185,10 +188,21 @@ def join_group() -> None:
                 timeout=datetime.timedelta(seconds=GROUP_TIMEOUT_S),
             )
     else:
-        raise BackendError(
-            "multi-process training runs on the jax and torch backends; on tensorflow, Keras 3's fit "
-            "under MultiWorkerMirroredStrategy fails in its first step (docs/SCALING.md)."
-        )
+        global _tf_workers
+        if _tf_workers is None:
+            import tensorflow as tf
+
+            # a TF_CONFIG of the user's (a cluster's) wins; zoo launch's processes share one host,
+            # worker r listening on the rendezvous port + r
+            host, _, port = world.master.rpartition(":")
+            workers = [f"{host}:{int(port) + r}" for r in range(world.size)]
+            tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": world.rank}}
+            os.environ.setdefault("TF_CONFIG", json.dumps(tf_config))
+            _tf_workers = tf.distribute.MultiWorkerMirroredStrategy()
+
+
+# TensorFlow's group (a MultiWorkerMirroredStrategy) once join_group() made it.
+_tf_workers = None
 
 
 def _torch_cuda() -> bool:
@@ -303,8 +317,8 @@ class Replicas:
     """What data_parallel() set up: `devices` replicas over `processes` processes, this one `rank`.
 
     `global_batches`: each process feeds its shard and the shards form one global batch (JAX), so
-    evaluation data is sharded too; otherwise (torch DDP) each process computes on its own shard and
-    only gradients are averaged, so each evaluates the whole validation set itself.
+    evaluation data is sharded too; otherwise (torch, TensorFlow) each process computes on its own
+    shard and only gradients are averaged, so each evaluates the whole validation set itself.
     """
 
     devices: int
@@ -315,14 +329,17 @@ class Replicas:
     model: object = None
 
     def prepare(self, model) -> None:
-        """After compile: torch with several processes wraps the model in DistributedDataParallel."""
+        """After compile, with several processes: torch wraps the model in DistributedDataParallel,
+        TensorFlow averages its gradients over the processes."""
         self.model = model
         if self.processes > 1 and current() == "torch":
             _train_through_ddp(model)
+        elif self.processes > 1 and current() == "tensorflow":
+            _train_through_collectives(model)
 
     def callbacks(self) -> list:
-        """Epoch-log callbacks for fit: with DDP each process measured its own shard, so the epoch's
-        metrics are averaged over the processes (equal shards: the one-process figures)."""
+        """Epoch-log callbacks for fit: where each process measured its own shard (torch, TensorFlow),
+        the epoch's metrics are averaged over the processes (equal shards: the one-process figures)."""
         return [_average_logs_over_processes()] if not self.global_batches else []
 
 
@@ -334,7 +351,8 @@ def data_parallel():
     Yields Replicas. One process: JAX: keras.distribution.DataParallel over all devices; TensorFlow:
     tf.distribute.MirroredStrategy over the GPUs, or the logical CPU devices where there is no GPU;
     torch is refused. Several processes (zoo launch, torchrun; join_group() has run): JAX:
-    DataParallel over every process's devices, each feeding its own shard; torch: DDP.
+    DataParallel over every process's devices, each feeding its own shard; torch: DDP; TensorFlow:
+    gradients averaged by the MultiWorkerMirroredStrategy's collectives.
     """
     import keras
 
@@ -390,16 +408,17 @@ def leader_first():
 
 
 def _barrier() -> None:
-    import keras
-
-    if keras.backend.backend() == "jax":
+    name = current()
+    if name == "jax":
         from jax.experimental import multihost_utils
 
         multihost_utils.sync_global_devices("zoo")
-    else:
+    elif name == "torch":
         import torch.distributed as dist
 
         dist.barrier()
+    else:
+        _tf_all_reduce([0.0])  # returns once every process has sent its value
 
 
 def saving_is_collective() -> bool:
@@ -442,10 +461,6 @@ def _localize(model) -> None:
 
 def _average_logs_over_processes():
     import keras
-    import torch
-    import torch.distributed as dist
-
-    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
 
     class AverageLogs(keras.callbacks.Callback):
         """Means over equal slices (loss, accuracy) are averaged; the rest (AUC, which does not
@@ -455,14 +470,72 @@ def _average_logs_over_processes():
             names = sorted(logs or {})
             mean = [n for n in names if n in ("loss", "accuracy")]
             first = [n for n in names if n not in mean]
-            averaged = torch.tensor([float(logs[n]) for n in mean], dtype=torch.float64, device=device)
-            ranks0 = torch.tensor([float(logs[n]) for n in first], dtype=torch.float64, device=device)
-            dist.all_reduce(averaged)
-            dist.broadcast(ranks0, src=0)
-            logs.update(zip(mean, (averaged / dist.get_world_size()).tolist(), strict=True))
-            logs.update(zip(first, ranks0.tolist(), strict=True))
+            logs.update(zip(mean, _over_processes([logs[n] for n in mean], "mean"), strict=True))
+            logs.update(zip(first, _over_processes([logs[n] for n in first], "rank 0"), strict=True))
 
     return AverageLogs()
+
+
+def _over_processes(values: list[float], how: str) -> list[float]:
+    """Numbers every process holds, combined: their mean over the processes, or rank 0's."""
+    from zoo.core import launch
+
+    world = launch.world()
+    if how == "rank 0" and not world.leader:
+        values = [0.0] * len(values)  # a sum with only rank 0's values in it
+    if current() == "torch":
+        import torch
+        import torch.distributed as dist
+
+        device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+        tensor = torch.tensor(values, dtype=torch.float64, device=device)
+        dist.all_reduce(tensor)
+        total = tensor.tolist()
+    else:
+        total = [float(t) for t in _tf_all_reduce(values)] if values else []
+    return [t / world.size for t in total] if how == "mean" else total
+
+
+def _tf_all_reduce(values: list) -> list:
+    """The sum over the processes of each value (TensorFlow tensors or numbers), by the collectives of
+    join_group()'s MultiWorkerMirroredStrategy; in a tf.function too (the train step)."""
+    import tensorflow as tf
+
+    device = _tf_workers.extended.worker_devices[0]
+    with tf.device(device):  # the collectives need tensors placed on this worker's device
+        values = [tf.identity(tf.cast(v, "float64") if isinstance(v, float) else v) for v in values]
+    pairs = [(v, device) for v in values]
+    # the strategy's cross-device ops directly: its public batch_reduce_to asks for its scope, which
+    # Keras's fit (under the default strategy) cannot be in
+    collectives = _tf_workers.extended._cross_device_ops
+    summed = collectives.batch_reduce(tf.distribute.ReduceOp.SUM, pairs)
+    return [_tf_workers.experimental_local_results(s)[0] for s in summed]
+
+
+def _train_through_collectives(model) -> None:
+    """Keras's own TensorFlow train step, with every gradient averaged over the processes before
+    the optimizer applies it, and every process started from rank 0's weights: each process fits its
+    own slice of the global batch, as DDP does on torch. (The strategy's own fit path is not used:
+    Keras 3.15's fit under MultiWorkerMirroredStrategy fails, docs/SCALING.md.)"""
+    import numpy as np
+
+    from zoo.core import launch
+
+    world = launch.world()
+    weights = [w if world.leader else np.zeros_like(w) for w in model.get_weights()]
+    model.set_weights([np.asarray(w) for w in _tf_all_reduce(weights)])
+    # one step per call: the collectives fail inside the tf.while_loop of steps_per_execution > 1
+    # ("You must feed a value for placeholder tensor ...", TF 2.21)
+    model.steps_per_execution = 1
+    optimizer = model.optimizer
+    apply_gradients = optimizer.apply_gradients
+
+    def apply_averaged(gradients_and_variables):
+        gradients, variables = zip(*gradients_and_variables, strict=True)
+        summed = _tf_all_reduce(list(gradients))
+        apply_gradients(zip([g / world.size for g in summed], variables, strict=True))
+
+    optimizer.apply_gradients = apply_averaged
 
 
 def _train_through_ddp(model) -> None:

@@ -1,8 +1,9 @@
 """Several training processes, one run: where a process stands in its group, and the launcher.
 
 A process learns its place from the environment `zoo launch` sets (ZOO_RANK, ZOO_WORLD_SIZE,
-ZOO_LOCAL_RANK, ZOO_MASTER), or from torchrun's (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
-MASTER_PORT), so `torchrun ... -m zoo train ...` works too. The frameworks do the distributed work
+ZOO_LOCAL_RANK, ZOO_MASTER), from torchrun's (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
+MASTER_PORT), so `torchrun ... -m zoo train ...` works too, or from TensorFlow's TF_CONFIG (a cluster
+of workers, as SLURM and Kubernetes set it for TensorFlow). The frameworks do the distributed work
 (zoo.core.backend.join_group / data_parallel); this module only starts and watches processes, and
 imports no framework.
 """
@@ -10,6 +11,7 @@ imports no framework.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import socket
@@ -45,6 +47,8 @@ def launched(environ=os.environ) -> bool:
 
 def world(environ=os.environ) -> World:
     """The group this process belongs to ({rank 0 of 1} when it was started alone)."""
+    if "ZOO_WORLD_SIZE" not in environ and "WORLD_SIZE" not in environ and "TF_CONFIG" in environ:
+        return _tf_world(environ["TF_CONFIG"])
     names = ("ZOO_RANK", "ZOO_WORLD_SIZE", "ZOO_LOCAL_RANK")
     if "ZOO_WORLD_SIZE" not in environ and "WORLD_SIZE" in environ:  # started by torchrun
         names = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
@@ -69,6 +73,26 @@ def world(environ=os.environ) -> World:
         local,
         parse_address(master, "the rendezvous address (ZOO_MASTER or MASTER_ADDR:MASTER_PORT)"),
     )
+
+
+def _tf_world(tf_config: str) -> World:
+    """TF_CONFIG's cluster as a World: ranks in TensorFlow's order (the chief, then the workers),
+    rank 0's address as the master."""
+    try:
+        config = json.loads(tf_config)
+        cluster, task = config["cluster"], config["task"]
+        tasks = [("chief", i) for i in range(len(cluster.get("chief", [])))]
+        tasks += [("worker", i) for i in range(len(cluster.get("worker", [])))]
+        rank = tasks.index((task["type"], int(task["index"])))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ValueError(
+            "TF_CONFIG is not a JSON object with a cluster of chief/worker addresses and this "
+            'process\'s task in it, e.g. {"cluster": {"worker": ["h1:2222", "h2:2222"]}, '
+            '"task": {"type": "worker", "index": 0}}.'
+        ) from None
+    if len(tasks) == 1:
+        return World()
+    return World(rank, len(tasks), 0, parse_address(cluster[tasks[0][0]][0], "TF_CONFIG's first task"))
 
 
 def parse_address(text: str, name: str = "--master") -> str:
@@ -111,9 +135,11 @@ def launch(
     node_rank: int = 0,
     master: str | None = None,
     program: list[str] | None = None,
+    ports: int = 1,
     log=print,
 ) -> int:
     """Start `nproc` processes of `program + argv` on this node (default: `python -m zoo`) and wait.
+    `ports`: how many ports from the rendezvous port on must be free (TensorFlow: one per worker).
 
     One that fails stops the others (SIGTERM, then SIGKILL after STOP_GRACE_S) instead of leaving
     them blocked in a collective; the exit code is then 1. Followers' stdout is dropped (rank 0
@@ -133,9 +159,10 @@ def launch(
     host, _, port = master.rpartition(":")
     if node_rank == 0:
         # rank 0's rendezvous port must be free on this machine before the processes start
-        flags.check_port_free(
-            host if nnodes == 1 else "0.0.0.0", int(port), "choose another --master HOST:PORT"
-        )
+        for number in range(int(port), int(port) + ports):
+            flags.check_port_free(
+                host if nnodes == 1 else "0.0.0.0", number, "choose another --master HOST:PORT"
+            )
     command = [*(program or [sys.executable, "-m", "zoo"]), *argv]
     envs = environments(nproc, nnodes, node_rank, master)
     processes: list = []
