@@ -3,6 +3,7 @@ shipped cifar_cnn / cifar_resnet / catdog_cnn weights, and `zoo predict` on real
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import keras
@@ -143,6 +144,26 @@ def test_flip_tta_on_the_sample_and_refused_where_mirroring_changes_meaning(cifa
     assert with_tta["tta"] is True and 0.85 <= with_tta["metrics"]["accuracy"] <= 1.0
     with pytest.raises(ValueError, match="no flip test-time augmentation"):
         zoo.task("mnist_mlp").evaluate(zoo.load("mnist_mlp"), sample=True, tta=True)
+
+
+def test_translate_tta_weighs_airbench_six_views():
+    """translate_tta t=1: half the mirror average of the images, a quarter each the mirror averages
+    of the images moved one pixel both ways (reflect padding), read here at two pixels a model passes
+    through: the top-left corner and (16, 16)."""
+    spec = registry.get("cifar_resnet")
+    spec = dataclasses.replace(spec, options={**spec.options, "flip_tta": True, "translate_tta": 1})
+    images = keras.Input((32, 32, 3))
+    corner = keras.layers.Flatten()(keras.layers.Cropping2D(((0, 31), (0, 31)))(images))
+    middle = keras.layers.Flatten()(keras.layers.Cropping2D(((16, 15), (16, 15)))(images))
+    model = keras.Model(images, keras.layers.Concatenate()([corner, middle]))
+    x = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    got = spec.tasks().outputs(model, x, tta=True)
+    # each view's pixel, worked out by hand: the reflected border repeats row/column 1 (and 30)
+    expected_corner = (x[:, 0, 0] + x[:, 0, 31]) / 4 + (x[:, 1, 1] + x[:, 1, 30]) / 4
+    expected_middle = (x[:, 16, 16] + x[:, 16, 15]) / 4 + (
+        x[:, 15, 15] + x[:, 15, 14] + x[:, 17, 17] + x[:, 17, 16]
+    ) / 8
+    np.testing.assert_allclose(got, np.concatenate([expected_corner, expected_middle], 1), rtol=1e-5)
 
 
 @requires_cifar
