@@ -15,7 +15,7 @@ from test_cli import assert_one_sentence_error, run
 import zoo
 from tests.conftest import full_data, sample_threshold
 from zoo import datasets
-from zoo.core import registry
+from zoo.core import hub, registry
 from zoo.core.losses import SmoothedSparseCrossentropy
 from zoo.core.optimizers import OneCycle
 from zoo.families.cifar import cifar_resnet
@@ -174,6 +174,14 @@ def test_full_test_split_reproduces_the_card(name, backend_name, recorded):
     for key, value in card.items():
         if key in result["metrics"]:
             assert result["metrics"][key] == pytest.approx(value, abs=1.5e-3), key  # a flipped image at most
+
+
+@requires_cifar
+def test_tta_on_the_test_split_reproduces_the_card(backend_name):
+    result = zoo.task("cifar_resnet").evaluate(zoo.load("cifar_resnet"), tta=True)
+    card = hub.entry("cifar_resnet")["metrics"][backend_name]["tta"]
+    assert result["split"] == card["split"] and result["tta"] is True
+    assert result["metrics"]["accuracy"] == pytest.approx(card["metrics"]["accuracy"], abs=1.5e-3)
 
 
 def test_predict_any_size_rgb_photo_top5(capsys, tmp_path, cifar_sample):
