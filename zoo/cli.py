@@ -65,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--n", type=whole(1, 100_000), help="generators: samples to draw (default 10000); agents: episodes"
     )
     p.add_argument("--sample", action="store_true", help="the bundled real test sample (offline)")
-    p.add_argument("--tta", action="store_true", help="image classifiers: average over left-right flips")
+    p.add_argument(
+        "--tta",
+        action="store_true",
+        help="image classifiers: average over left-right flips (cifar_resnet: and 1-pixel translations)",
+    )
     p.add_argument("--data-dir", help="folder with the dataset (default: $ZOO_DATA_DIR/<dataset>)")
     p.add_argument(
         "--data", help="your labeled data instead (classifiers: a folder of class subfolders or an .npz)"
@@ -393,7 +397,7 @@ def _cmd_eval(args) -> int:
         print(json.dumps(result, allow_nan=False))
     else:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
-        tta = ", flip TTA" if result.get("tta") else ""
+        tta = ", TTA" if result.get("tta") else ""
         print(
             f"{args.name} on {result['dataset']} {result['split']} ({result['n']} examples, "
             f"{result['backend']}{tta}): {shown}"

@@ -73,7 +73,7 @@ class SupervisedTask(Task):
     ):
         """Measure `model` on a split (default test, or val where there is none), on the bundled real
         test sample with `sample=True`, or on a user's labeled `data` (what `read_labeled` reads);
-        `tta` averages over left-right flips where allowed.
+        `tta` averages over left-right flips where allowed (and translations where the card says).
 
         Example:
             >>> task = zoo.core.registry.get("mnist_cnn").tasks()
