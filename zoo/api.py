@@ -67,8 +67,8 @@ def train(name: str, **options) -> dict:
         registry.check_data_parallel(name)
     elif launch.world().size > 1:
         raise ValueError(
-            f"this process is one of {launch.world().size} (torchrun or zoo launch) but trains alone; "
-            "add --distribute data_parallel."
+            f"this process is one of {launch.world().size} (zoo launch, torchrun or TF_CONFIG) but "
+            "trains alone; add --distribute data_parallel."
         )
     return registry.get(name).tasks().train(options)
 

@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         "launch",
         help="train in N processes on this host, or on several hosts (docs/SCALING.md)",
         description="Start `zoo train NAME ...` in --nproc processes per host, data-parallel (jax: "
-        "jax.distributed; torch: DistributedDataParallel; not tensorflow), e.g. "
+        "jax.distributed; torch: DistributedDataParallel; tensorflow: MultiWorkerMirroredStrategy's "
+        "collectives, one host), e.g. "
         "zoo --backend torch launch --nproc 2 train mnist_cnn --out runs/dp",
     )
     p.add_argument(
@@ -285,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command not in LIGHT_COMMANDS:
             if from_shell:  # in-process callers (tests, notebooks) keep their own stderr
                 backend.keep_native_logs_off_the_terminal()
-            backend.start()
+            backend.start(join=args.command == "train" and bool(args.distribute))
         return _COMMANDS[args.command](args) or 0
     except UsageError as exc:
         return errors.fail("zoo", str(exc))

@@ -43,9 +43,28 @@ def test_two_processes_train_exactly_as_one(backend_name, tiny_mnist_dir, tmp_pa
     for name, value in _env(backend_name).items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(ROOT)
-    code = launch.launch([str(tiny_mnist_dir), str(double), "--distribute"], 2, program=WORKER, log=print)
-    assert code == 0
+    argv = [str(tiny_mnist_dir), str(double), "--distribute"]
+    assert launch.launch(argv, 2, program=WORKER, ports=2, log=print) == 0
+    _assert_trained_as_one(single, double)
 
+    if backend_name == "tensorflow":  # a cluster's TF_CONFIG instead of zoo launch: the same run
+        by_tf_config = tmp_path / "tf_config"
+        by_tf_config.mkdir()
+        first = launch.free_port(ports=2)
+        workers = [f"127.0.0.1:{first + r}" for r in range(2)]
+        processes = [
+            subprocess.Popen(
+                [*WORKER, str(tiny_mnist_dir), str(by_tf_config), "--distribute"], cwd=ROOT,
+                env={**_env(backend_name), "TF_CONFIG": json.dumps(
+                    {"cluster": {"worker": workers}, "task": {"type": "worker", "index": r}})},
+            )
+            for r in range(2)
+        ]  # fmt: skip
+        assert [p.wait(timeout=300) for p in processes] == [0, 0]
+        _assert_trained_as_one(single, by_tf_config)
+
+
+def _assert_trained_as_one(single: Path, double: Path) -> None:
     one = np.load(single / "rank0.npz")
     ranks = [np.load(double / f"rank{r}.npz") for r in (0, 1)]
     assert len(one["losses"]) == len(ranks[0]["losses"]) == len(ranks[1]["losses"]) >= 2
@@ -175,6 +194,9 @@ def test_a_port_in_use_an_unknown_backend_or_tensorflow_across_hosts_are_refused
     code, err = _launch("--nnodes", "2", "--master", "10.0.0.1:29500", "train", "mnist_mlp",
                         backend_name="tensorflow")  # fmt: skip
     assert code == 2 and "one host" in err and "TF_CONFIG" in err
+    code, err = _launch("--master", "127.0.0.1:65535", "--nproc", "2", "train", "mnist_mlp",
+                        backend_name="tensorflow")  # fmt: skip
+    assert code == 2 and "ports 65535-65536, past 65535" in err
     code, err = _launch("--nproc", "2", "train", "mnist_mlp", backend_name="nope")
     assert code == 2 and "'nope'" in err
 
@@ -189,9 +211,11 @@ def test_the_world_comes_from_zoo_launch_torchrun_or_tf_config():
         launch.world({**zoo_env, "ZOO_RANK": "2"})
     cluster = {"chief": ["c:1"], "worker": ["w:1", "w:2"]}
     tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 1}})
-    assert launch.world({"TF_CONFIG": tf_config}) == launch.World(2, 3, 0, "c:1")  # chief first
-    with pytest.raises(ValueError, match="TF_CONFIG is not"):
-        launch.world({"TF_CONFIG": '{"cluster": {}}'})
+    on_tensorflow = {"TF_CONFIG": tf_config, "KERAS_BACKEND": "tensorflow"}
+    assert launch.world(on_tensorflow) == launch.World(2, 3, 0, "c:1")  # chief first
+    assert launch.world({**on_tensorflow, "KERAS_BACKEND": "jax"}) == launch.World()  # TensorFlow's alone
+    with pytest.raises(ValueError, match="does not place this process"):
+        launch.world({**on_tensorflow, "TF_CONFIG": '{"cluster": {}}'})
     envs = launch.environments(2, 2, 1, "h:7")
     assert [e["ZOO_RANK"] for e in envs] == ["2", "3"] and {e["WORLD_SIZE"] for e in envs} == {"4"}
 

@@ -11,7 +11,6 @@ import dataclasses
 import importlib
 import importlib.metadata
 import importlib.util
-import json
 import os
 import sys
 import tempfile
@@ -122,9 +121,11 @@ def import_quietly(module: str):
         return importlib.import_module(module)
 
 
-def start() -> None:
+def start(join: bool = False) -> None:
     """Import keras and let the backend probe its devices now, quietly: TensorFlow logs its failed
-    CUDA initialisation at the first device query, which would otherwise land mid-command."""
+    CUDA initialisation at the first device query, which would otherwise land mid-command.
+    `join`: this command trains data-parallel (`zoo train --distribute`), so a process of a group
+    (zoo launch's, or a TF_CONFIG cluster's) joins it now."""
     global _started
     if _started:
         return
@@ -134,7 +135,7 @@ def start() -> None:
 
         from zoo.core import launch
 
-        if launch.launched() or "TF_CONFIG" in os.environ:
+        if launch.launched() or join:
             # JAX's group must form before its first computation, TensorFlow's before its first op
             join_group()
         if keras.backend.backend() == "tensorflow":
@@ -143,7 +144,8 @@ def start() -> None:
             tf.config.list_physical_devices()
 
 
-# How long a process waits in a collective for a peer before it gives up (torch; JAX has its own).
+# How long a process waits in a collective for a peer before it gives up (torch, TensorFlow; JAX has
+# its own).
 GROUP_TIMEOUT_S = 300
 
 
@@ -192,13 +194,18 @@ def join_group() -> None:
         if _tf_workers is None:
             import tensorflow as tf
 
-            # a TF_CONFIG of the user's (a cluster's) wins; zoo launch's processes share one host,
-            # worker r listening on the rendezvous port + r
-            host, _, port = world.master.rpartition(":")
-            workers = [f"{host}:{int(port) + r}" for r in range(world.size)]
-            tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": world.rank}}
-            os.environ.setdefault("TF_CONFIG", json.dumps(tf_config))
-            _tf_workers = tf.distribute.MultiWorkerMirroredStrategy()
+            if launch.launched():  # zoo launch's own cluster, whatever TF_CONFIG the shell had
+                os.environ["TF_CONFIG"] = launch.tf_config(world)
+            elif "TF_CONFIG" not in os.environ:
+                raise BackendError(
+                    "on tensorflow, start the processes with zoo launch or give each its TF_CONFIG; "
+                    "torchrun's environment serves the torch backend."
+                )
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:  # one GPU per process, as on torch: the collectives carry one value each
+                tf.config.set_visible_devices(gpus[world.local_rank % len(gpus)], "GPU")
+            waiting = tf.distribute.experimental.CommunicationOptions(timeout_seconds=GROUP_TIMEOUT_S)
+            _tf_workers = tf.distribute.MultiWorkerMirroredStrategy(communication_options=waiting)
 
 
 # TensorFlow's group (a MultiWorkerMirroredStrategy) once join_group() made it.
@@ -351,8 +358,8 @@ def data_parallel():
     Yields Replicas. One process: JAX: keras.distribution.DataParallel over all devices; TensorFlow:
     tf.distribute.MirroredStrategy over the GPUs, or the logical CPU devices where there is no GPU;
     torch is refused. Several processes (zoo launch, torchrun; join_group() has run): JAX:
-    DataParallel over every process's devices, each feeding its own shard; torch: DDP; TensorFlow:
-    gradients averaged by the MultiWorkerMirroredStrategy's collectives.
+    DataParallel over every process's devices, each feeding its own shard; torch: DDP; TensorFlow
+    (zoo launch or TF_CONFIG): gradients averaged by the MultiWorkerMirroredStrategy's collectives.
     """
     import keras
 
@@ -462,6 +469,8 @@ def _localize(model) -> None:
 def _average_logs_over_processes():
     import keras
 
+    from zoo.core import launch
+
     class AverageLogs(keras.callbacks.Callback):
         """Means over equal slices (loss, accuracy) are averaged; the rest (AUC, which does not
         average, and every val_ figure) are rank 0's."""
@@ -470,19 +479,26 @@ def _average_logs_over_processes():
             names = sorted(logs or {})
             mean = [n for n in names if n in ("loss", "accuracy")]
             first = [n for n in names if n not in mean]
-            logs.update(zip(mean, _over_processes([logs[n] for n in mean], "mean"), strict=True))
-            logs.update(zip(first, _over_processes([logs[n] for n in first], "rank 0"), strict=True))
+            size = launch.world().size
+            logs.update(
+                zip(mean, [v / size for v in _sum_over_processes([logs[n] for n in mean])], strict=True)
+            )
+            logs.update(zip(first, _rank0_values([logs[n] for n in first]), strict=True))
 
     return AverageLogs()
 
 
-def _over_processes(values: list[float], how: str) -> list[float]:
-    """Numbers every process holds, combined: their mean over the processes, or rank 0's."""
+def _rank0_values(values: list[float]) -> list[float]:
+    """Rank 0's numbers, in every process: a sum to which only rank 0 adds anything."""
     from zoo.core import launch
 
-    world = launch.world()
-    if how == "rank 0" and not world.leader:
-        values = [0.0] * len(values)  # a sum with only rank 0's values in it
+    return _sum_over_processes(values if launch.world().leader else [0.0] * len(values))
+
+
+def _sum_over_processes(values: list[float]) -> list[float]:
+    """Each number summed over the processes of the group (torch or TensorFlow)."""
+    if not values:
+        return []
     if current() == "torch":
         import torch
         import torch.distributed as dist
@@ -490,10 +506,8 @@ def _over_processes(values: list[float], how: str) -> list[float]:
         device = "cuda" if dist.get_backend() == "nccl" else "cpu"
         tensor = torch.tensor(values, dtype=torch.float64, device=device)
         dist.all_reduce(tensor)
-        total = tensor.tolist()
-    else:
-        total = [float(t) for t in _tf_all_reduce(values)] if values else []
-    return [t / world.size for t in total] if how == "mean" else total
+        return tensor.tolist()
+    return [float(t) for t in _tf_all_reduce([float(v) for v in values])]
 
 
 def _tf_all_reduce(values: list) -> list:
@@ -503,7 +517,11 @@ def _tf_all_reduce(values: list) -> list:
 
     device = _tf_workers.extended.worker_devices[0]
     with tf.device(device):  # the collectives need tensors placed on this worker's device
-        values = [tf.identity(tf.cast(v, "float64") if isinstance(v, float) else v) for v in values]
+        # python numbers in float64; tensors and arrays keep their dtype (sparse gradients made dense)
+        values = [
+            tf.identity(tf.cast(v, "float64") if isinstance(v, float) else tf.convert_to_tensor(v))
+            for v in values
+        ]
     pairs = [(v, device) for v in values]
     # the strategy's cross-device ops directly: its public batch_reduce_to asks for its scope, which
     # Keras's fit (under the default strategy) cannot be in
@@ -531,9 +549,10 @@ def _train_through_collectives(model) -> None:
     apply_gradients = optimizer.apply_gradients
 
     def apply_averaged(gradients_and_variables):
-        gradients, variables = zip(*gradients_and_variables, strict=True)
-        summed = _tf_all_reduce(list(gradients))
-        apply_gradients(zip([g / world.size for g in summed], variables, strict=True))
+        # a variable the loss does not reach has no gradient: left out, as Keras's optimizer does
+        pairs = [(g, v) for g, v in gradients_and_variables if g is not None]
+        summed = _tf_all_reduce([g for g, _ in pairs])
+        return apply_gradients([(g / world.size, v) for g, (_, v) in zip(summed, pairs, strict=True)])
 
     optimizer.apply_gradients = apply_averaged
 

@@ -47,7 +47,8 @@ def launched(environ=os.environ) -> bool:
 
 def world(environ=os.environ) -> World:
     """The group this process belongs to ({rank 0 of 1} when it was started alone)."""
-    if "ZOO_WORLD_SIZE" not in environ and "WORLD_SIZE" not in environ and "TF_CONFIG" in environ:
+    started_by_tf_config = "ZOO_WORLD_SIZE" not in environ and "WORLD_SIZE" not in environ
+    if started_by_tf_config and "TF_CONFIG" in environ and environ.get("KERAS_BACKEND") == "tensorflow":
         return _tf_world(environ["TF_CONFIG"])
     names = ("ZOO_RANK", "ZOO_WORLD_SIZE", "ZOO_LOCAL_RANK")
     if "ZOO_WORLD_SIZE" not in environ and "WORLD_SIZE" in environ:  # started by torchrun
@@ -86,13 +87,21 @@ def _tf_world(tf_config: str) -> World:
         rank = tasks.index((task["type"], int(task["index"])))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ValueError(
-            "TF_CONFIG is not a JSON object with a cluster of chief/worker addresses and this "
-            'process\'s task in it, e.g. {"cluster": {"worker": ["h1:2222", "h2:2222"]}, '
+            f"TF_CONFIG {tf_config!r} does not place this process among its cluster's chief and "
+            'worker tasks; expected e.g. {"cluster": {"worker": ["h1:2222", "h2:2222"]}, '
             '"task": {"type": "worker", "index": 0}}.'
         ) from None
     if len(tasks) == 1:
         return World()
     return World(rank, len(tasks), 0, parse_address(cluster[tasks[0][0]][0], "TF_CONFIG's first task"))
+
+
+def tf_config(world: World) -> str:
+    """The TF_CONFIG of a zoo launch process on TensorFlow: the group on one host, worker r listening
+    on the rendezvous port + r (so `ports=nproc` in launch())."""
+    host, _, port = world.master.rpartition(":")
+    workers = [f"{host}:{int(port) + r}" for r in range(world.size)]
+    return json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": world.rank}})
 
 
 def parse_address(text: str, name: str = "--master") -> str:
@@ -103,10 +112,23 @@ def parse_address(text: str, name: str = "--master") -> str:
     return f"{host}:{int(port)}"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def free_port(host: str = "127.0.0.1", ports: int = 1) -> int:
+    """A port that is free on `host`, with the `ports - 1` after it free as well."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            first = probe.getsockname()[1]
+        if first + ports <= 65536 and all(_is_free(host, p) for p in range(first + 1, first + ports)):
+            return first
+
+
+def _is_free(host: str, port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def environments(nproc: int, nnodes: int, node_rank: int, master: str, base=os.environ) -> list[dict]:
@@ -154,9 +176,14 @@ def launch(
     if master is None:
         if nnodes > 1:
             raise ValueError("--nnodes > 1 needs --master HOST:PORT, rank 0's address every node can reach.")
-        master = f"127.0.0.1:{free_port()}"
+        master = f"127.0.0.1:{free_port(ports=ports)}"
     master = parse_address(master)
     host, _, port = master.rpartition(":")
+    if int(port) + ports > 65536:
+        last = int(port) + ports - 1
+        raise ValueError(
+            f"--master {master}: its {ports} workers would listen on ports {port}-{last}, past 65535."
+        )
     if node_rank == 0:
         # rank 0's rendezvous port must be free on this machine before the processes start
         for number in range(int(port), int(port) + ports):

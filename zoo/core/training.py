@@ -248,7 +248,8 @@ class TrainOptions:
         limit: train on the first `limit` training examples only (quick runs and tests).
         holdout: keep the last `holdout` training examples out of training and measure on them.
         data_dir: folder with the dataset (default: the lookup order of zoo.datasets).
-        distribute: "data_parallel" replicates the model on every local device (jax, tensorflow).
+        distribute: "data_parallel" replicates the model on every local device (jax, tensorflow),
+            or over the processes of a group (zoo launch, torchrun, TF_CONFIG).
         verbose, callbacks, command: progress, extra keras callbacks, the command line for the record.
     """
 
