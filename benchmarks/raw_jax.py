@@ -33,10 +33,10 @@ def _conv2d(x, kernel, padding="SAME"):
 def _batch_norm(x, layer, stats, training: bool):
     if training:
         mean, var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
-        stats = {"mean": 0.9 * stats["mean"] + 0.1 * mean, "var": 0.9 * stats["var"] + 0.1 * var}
+        stats = {"mean": 0.6 * stats["mean"] + 0.4 * mean, "var": 0.6 * stats["var"] + 0.4 * var}
     else:
         mean, var = stats["mean"], stats["var"]
-    return (x - mean) * jax.lax.rsqrt(var + 1e-3) * layer["gamma"] + layer["beta"], stats
+    return (x - mean) * jax.lax.rsqrt(var + 1e-5) + layer["beta"], stats  # no scale, as the zoo's
 
 
 def mlp_init(key):
@@ -63,18 +63,20 @@ def cifar_init(key):
             {
                 "conv1": _conv(next(keys), c_in, c_out),
                 "conv2": _conv(next(keys), c_out, c_out),
-                "bn1": {"gamma": jnp.ones(c_out), "beta": jnp.zeros(c_out)},
-                "bn2": {"gamma": jnp.ones(c_out), "beta": jnp.zeros(c_out)},
+                "bn1": {"beta": jnp.zeros(c_out)},
+                "bn2": {"beta": jnp.zeros(c_out)},
             }
         )
         fresh = {"mean": jnp.zeros(c_out), "var": jnp.ones(c_out)}
         state["groups"].append({"bn1": fresh, "bn2": dict(fresh)})
     state["whiten"] = _conv(next(keys), 3, 24, size=2)  # frozen: state, not a parameter
+    params["whiten_bias"] = jnp.zeros(24)
     return params, state
 
 
 def cifar_apply(params, state, images, training: bool, key):
-    x = jax.nn.gelu(_conv2d((images - CIFAR_MEAN) / CIFAR_STD, state["whiten"], "VALID"), approximate=False)
+    x = _conv2d((images - CIFAR_MEAN) / CIFAR_STD, state["whiten"], "VALID") + params["whiten_bias"]
+    x = jax.nn.gelu(x, approximate=False)
     new_groups = []
     for group, stats in zip(params["groups"], state["groups"], strict=True):
         x = _conv2d(x, group["conv1"])
@@ -105,7 +107,7 @@ def _adamw(params, grads, opt, lr=2e-3, b1=0.9, b2=0.999, eps=1e-7, wd=1e-4):
     return params, {"t": t, "m": m, "v": v}
 
 
-def _nesterov(params, grads, opt, lr=0.1, momentum=0.9):
+def _nesterov(params, grads, opt, lr=0.1, momentum=0.85):
     m = jax.tree_util.tree_map(lambda m, g: momentum * m - lr * g, opt["m"], grads)
     params = jax.tree_util.tree_map(lambda p, m, g: p + momentum * m - lr * g, params, m, grads)
     return params, {"t": opt["t"] + 1, "m": m}

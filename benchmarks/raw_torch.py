@@ -25,24 +25,36 @@ class MnistMLP(nn.Module):
         return self.net((images / 255.0 - MNIST_MEAN) / MNIST_STD)
 
 
+class BiasOnlyBatchNorm(nn.BatchNorm2d):
+    """BatchNorm without a scale (Keras's scale=False): a bias per channel only."""
+
+    def __init__(self, channels: int):
+        super().__init__(channels, momentum=0.4, eps=1e-5, affine=False)  # Keras's momentum 0.6
+        self.bias_only = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x):
+        return super().forward(x) + self.bias_only.view(1, -1, 1, 1)
+
+
 def _group(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
         nn.MaxPool2d(2),
-        nn.BatchNorm2d(c_out, momentum=0.1, eps=1e-3),
+        BiasOnlyBatchNorm(c_out),
         nn.GELU(),
         nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
-        nn.BatchNorm2d(c_out, momentum=0.1, eps=1e-3),
+        BiasOnlyBatchNorm(c_out),
         nn.GELU(),
     )
 
 
 class CifarNet(nn.Module):
-    """cifar_resnet: frozen 2x2 whitening conv (24) -> GELU -> groups 64, 256, 256 -> max -> linear / 9."""
+    """cifar_resnet: frozen 2x2 whitening conv (24, trainable bias) -> GELU -> groups 64, 256, 256 ->
+    max -> linear / 9."""
 
     def __init__(self):
         super().__init__()
-        self.whiten = nn.Conv2d(3, 24, 2, bias=False)
+        self.whiten = nn.Conv2d(3, 24, 2, bias=True)
         self.whiten.weight.requires_grad_(False)
         self.groups = nn.Sequential(_group(24, 64), _group(64, 256), _group(256, 256))
         self.head = nn.Linear(256, 10, bias=False)
@@ -66,7 +78,7 @@ class Runner:
         elif model_name == "cifar_resnet":
             self.model = CifarNet()
             trainable = [p for p in self.model.parameters() if p.requires_grad]
-            self.optimizer = torch.optim.SGD(trainable, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0)
+            self.optimizer = torch.optim.SGD(trainable, lr=0.1, momentum=0.85, nesterov=True, weight_decay=0)
             self.loss = nn.CrossEntropyLoss(label_smoothing=0.2)
             self.layout = lambda x: x.permute(0, 3, 1, 2)  # the zoo's NHWC batches -> torch's NCHW
         else:
