@@ -371,6 +371,9 @@ def _cmd_predict(args) -> int:
     for r in results:
         if "top" in r:
             shown = "  ".join(f"{t.get('name', t['label'])} ({t['probability']:.1%})" for t in r["top"])
+            if "decision" in r:
+                d = r["decision"]
+                shown += f"  -> {d.get('name', d['label'])} (logit threshold {d['threshold']:.3g})"
             print(f"{r['file']}[{r['index']}]: {shown}")
         else:
             print(f"{r['file']}[{r['index']}]: {r['prediction']:.4g}")

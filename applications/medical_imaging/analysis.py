@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 import zoo
 from applications.medical_imaging import MODELS
 from applications.medical_imaging import metrics as m
@@ -26,6 +28,13 @@ def disease_scores(spec, model, split: str, data_dir=None):
     positive = spec["options"]["positive_label"]
     z = m.disease_logits(model.predict(x, batch_size=512, verbose=0), positive)
     return x, (labels == positive).astype(int), z
+
+
+def card_probability(spec) -> float:
+    """The zoo card's decision threshold (a cut on the label-1 logit, chosen on validation) as a
+    disease probability: with the disease at label 0, label 0 is decided where z <= the cut."""
+    cut = spec["options"].get("threshold", 0.0)
+    return float(m.probabilities(np.array(cut if spec["options"]["positive_label"] == 1 else -cut)))
 
 
 def calibrate(dataset: str, target_sensitivity: float = 0.95, data_dir=None) -> dict:
@@ -75,6 +84,7 @@ def analyse(dataset: str, data_dir=None, resamples: int = 1000) -> dict:
     x, y, z = disease_scores(spec, model, "test", data_dir)
     p_raw, p_cal = m.probabilities(z), m.probabilities(z, t)
     at_half, at_point = m.at_threshold(y, p_raw, 0.5), m.at_threshold(y, p_cal, point["threshold"])
+    at_card = m.at_threshold(y, p_raw, card_probability(spec))
     return {
         "model": spec["name"],
         "backend": backend.current(),
@@ -88,10 +98,12 @@ def analyse(dataset: str, data_dir=None, resamples: int = 1000) -> dict:
             # sensitivity, specificity and threshold at the validation-chosen operating point
             **{k: v for k, v in at_point.items() if k not in ("confusion", "accuracy")},
             "accuracy_at_operating_point": at_point["accuracy"],
+            "accuracy_at_card_threshold": at_card["accuracy"],  # `zoo eval`'s figure
             "ece": m.expected_calibration_error(y, p_raw),
             "ece_temperature_scaled": m.expected_calibration_error(y, p_cal),
         },
         "at_0.5": at_half,
+        "at_card_threshold": at_card,
         "at_operating_point": at_point,
         "operating_point": point,
         "validation": {
@@ -119,6 +131,12 @@ def machine_readable(result: dict) -> dict:
         "metrics": {k: result["metrics"][k] for k in keys}
         | {
             k: result["metrics"][k]
-            for k in ("auc_ci95", "threshold", "accuracy_at_operating_point", "ece_temperature_scaled")
+            for k in (
+                "auc_ci95",
+                "threshold",
+                "accuracy_at_operating_point",
+                "accuracy_at_card_threshold",
+                "ece_temperature_scaled",
+            )
         },
     }

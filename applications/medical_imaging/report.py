@@ -139,6 +139,11 @@ def write(result: dict, out: str | Path) -> Path:
         ),
         ("accuracy at the operating point", f"{metrics['accuracy_at_operating_point']:.3f}"),
         (
+            f"accuracy at the model card's threshold (P = {result['at_card_threshold']['threshold']:.3f}, "
+            "chosen on validation for accuracy; `zoo eval`'s figure)",
+            f"{metrics['accuracy_at_card_threshold']:.3f}",
+        ),
+        (
             "sensitivity / specificity at 0.5",
             f"{result['at_0.5']['sensitivity']:.3f} / {result['at_0.5']['specificity']:.3f}",
         ),

@@ -174,9 +174,14 @@ class Service:
             ranked = [
                 {"label": t.get("name", str(t["label"])), "probability": t["probability"]} for t in row["top"]
             ]
-            results.append(
-                {"label": ranked[0]["label"], "probability": ranked[0]["probability"], "top": ranked}
-            )
+            chosen = ranked[0]
+            if "decision" in row:  # a binary model's label is its decision at the shipped threshold
+                decided = row["decision"].get("name", str(row["decision"]["label"]))
+                listed = [r for r in ranked if r["label"] == decided]  # top=1 may list only the other
+                chosen = (
+                    listed[0] if listed else {"label": decided, "probability": 1 - ranked[0]["probability"]}
+                )
+            results.append({"label": chosen["label"], "probability": chosen["probability"], "top": ranked})
         if loaded.task.serve() == "medical":
             for result, decision in zip(results, self.diagnose(name, x), strict=True):
                 result.update(decision)

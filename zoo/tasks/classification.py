@@ -39,7 +39,9 @@ class ImageClassifier(SupervisedTask):
         """
         if top < 1:
             raise ValueError(f"--top must be at least 1, got {top}.")
-        probabilities = class_probabilities(self.outputs(model, x))
+        return self._ranked(class_probabilities(self.outputs(model, x)), top)
+
+    def _ranked(self, probabilities: np.ndarray, top: int) -> list[dict]:
         names = self.spec.labels
         results = []
         for probs in probabilities:
@@ -146,7 +148,8 @@ class ImageClassifier(SupervisedTask):
     def _tuned_spec(self, name: str, classes: list[str], same_classes: bool, data):
         """The spec of this model fine-tuned on `classes`: one logit for two classes, else one per class."""
         binary = len(classes) == 2
-        options = {k: v for k, v in self.spec.options.items() if k != "positive_label"}
+        # the base's threshold was chosen for its own weights: a fine-tuned model decides at 0
+        options = {k: v for k, v in self.spec.options.items() if k not in ("positive_label", "threshold")}
         if (
             binary
         ):  # the logit is label 1's; which label is the "positive" finding is the base's if it carries over
@@ -184,9 +187,36 @@ def _metrics(binary: bool) -> list:
 
 
 class BinaryImageClassifier(ImageClassifier):
-    """Images in, one logit for the positive label (spec.options["positive_label"]) out; accuracy, AUC."""
+    """Images in, one logit for the positive label (spec.options["positive_label"]) out; accuracy, AUC.
+
+    The decision is label 1 where the logit exceeds spec.options["threshold"]: 0 (probability 0.5)
+    unless the shipped weights come with a threshold chosen on the validation split.
+    """
 
     kind = "binary-classification"
+
+    def threshold(self) -> float:
+        return float(self.spec.options.get("threshold", 0.0))
+
+    def predict(self, model, x, top: int = 3) -> list[dict]:
+        """As ImageClassifier.predict, with each image's decision at the model's threshold.
+
+        Example:
+            >>> zoo.task("breast_resnet").predict(model, x_test[:1])[0]["decision"]
+            {'label': 1, 'threshold': -1.1025, 'name': 'normal or benign'}
+        """
+        if top < 1:
+            raise ValueError(f"--top must be at least 1, got {top}.")
+        logits = self.outputs(model, x).reshape(-1, 1)
+        results = self._ranked(class_probabilities(logits), top)
+        threshold = self.threshold()
+        for row, logit in zip(results, logits[:, 0], strict=True):
+            k = int(logit > threshold)
+            decision = {"label": k, "threshold": threshold}
+            if self.spec.labels:
+                decision["name"] = self.spec.labels[k]
+            row["decision"] = decision
+        return results
 
     def metrics(self, model, x, y, data_dir=None, tta: bool = False) -> dict:
         from sklearn.metrics import roc_auc_score
@@ -194,6 +224,6 @@ class BinaryImageClassifier(ImageClassifier):
         logits = self.outputs(model, x, tta).reshape(-1)
         both = len(np.unique(y)) == 2  # AUC needs both classes (a user's small set may hold one)
         return {
-            "accuracy": float(np.mean((logits > 0) == (y == 1))),
+            "accuracy": float(np.mean((logits > self.threshold()) == (y == 1))),
             "auc": float(roc_auc_score(y, logits)) if both else None,
         }

@@ -1,0 +1,51 @@
+"""A binary model's decision is its logit against the threshold shipped in its card (chosen on the
+validation split), in `predict`, `metrics` and the served label; fine-tuned models decide at 0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import zoo
+
+
+@pytest.fixture(scope="module")
+def breast():
+    task, model = zoo.task("breast_resnet"), zoo.load("breast_resnet")
+    x, y = zoo.datasets.load_sample("breastmnist")
+    return task, model, x, y, task.outputs(model, x).reshape(-1)
+
+
+def test_decisions_and_accuracy_use_the_shipped_threshold(breast):
+    task, model, x, y, logits = breast
+    threshold = zoo.api.registry.get("breast_resnet").options["threshold"]
+    between = (logits > threshold) != (logits > 0)
+    assert between.any(), "the sample holds no image whose decision the threshold changes"
+    rows = task.predict(model, x, top=2)
+    assert [r["decision"]["label"] for r in rows] == (logits > threshold).astype(int).tolist()
+    assert {r["decision"]["threshold"] for r in rows} == {threshold}
+    names = zoo.api.registry.get("breast_resnet").labels
+    assert [r["decision"]["name"] for r in rows] == [names[int(z > threshold)] for z in logits]
+    assert task.metrics(model, x, y)["accuracy"] == pytest.approx(np.mean((logits > threshold) == (y == 1)))
+
+
+def test_the_served_label_is_the_decision(breast, tmp_path):
+    pytest.importorskip("fastapi")
+    from zoo.serve.service import Service
+
+    task, model, x, y, logits = breast
+    threshold = zoo.api.registry.get("breast_resnet").options["threshold"]
+    service = Service(["breast_resnet"], db=f"sqlite:///{tmp_path / 'feedback.db'}")
+    names = zoo.api.registry.get("breast_resnet").labels
+    for top in (1, 2):
+        served = service.predict_array("breast_resnet", x, top=top)
+        assert [r["label"] for r in served] == [names[int(z > threshold)] for z in logits]
+        p1 = 1 / (1 + np.exp(-logits.astype("float64")))
+        expected = np.where(logits > threshold, p1, 1 - p1)
+        np.testing.assert_allclose([r["probability"] for r in served], expected, rtol=1e-5)
+
+
+def test_a_fine_tuned_binary_model_decides_at_zero():
+    task = zoo.task("breast_resnet")
+    tuned = task._tuned_spec("mine", ["malignant", "normal or benign"], True, "data/")
+    assert "threshold" not in tuned.options and tuned.tasks().threshold() == 0.0
