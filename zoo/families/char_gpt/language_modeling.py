@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from zoo import datasets
-from zoo.core import backend
+from zoo.core import backend, finetuning, hub
 from zoo.core.training import Run
 
 
@@ -139,17 +139,23 @@ def train(spec, options) -> dict:
         )
 
         class ValidationLoss(keras.callbacks.Callback):
-            """Val loss on the first 10,000 validation characters each epoch: the learning curve."""
+            """The whole validation split's loss each epoch: the learning curve, and the shipped epoch."""
 
             def on_epoch_end(self, epoch, logs=None):
                 if logs is not None:
-                    logs["val_loss"] = validation_loss(self.model, val_text[:10_000])["val_loss"]
+                    logs["val_loss"] = validation_loss(self.model, val_text)["val_loss"]
 
-        history = run.fit(model, batches, epochs=recipe.epochs, epoch_metrics=[ValidationLoss()])
+        best = run.checkpoint_dir / finetuning.BEST
+        keep_best = finetuning.KeepBest(best, run.state["history"] if run.state else {}, spec.name)
+        history = run.fit(model, batches, epochs=recipe.epochs, epoch_metrics=[ValidationLoss(), keep_best])
+        if best.is_file():  # the epoch of lowest validation loss is the one shipped, not the last
+            hub.load_weights(model, best, name=spec.name)
         epoch_seconds = history.get("epoch_seconds", [])
         tokens_per_epoch = recipe.steps_per_epoch * recipe.batch_size * model.context
         measured = validation_loss(model, val_text)
+        losses = history.get("val_loss", [])
         result = {
+            "best_epoch": int(np.argmin(losses)) + 1 if losses else None,
             "recipe": dataclasses.asdict(recipe),
             "train_characters": len(train_text),
             "tokens_seen": recipe.epochs * tokens_per_epoch,
