@@ -125,3 +125,7 @@ def test_training_runs_checkpoints_and_resumes(tmp_path, sample_text):
     )
     assert len(second["history"]["loss"]) == 2
     assert second["history"]["loss"][0] == first["history"]["loss"][0]
+    # the shipped weights are the epoch of lowest validation loss (the whole split, as each epoch scored it)
+    curve = second["history"]["val_loss"]
+    assert second["best_epoch"] == int(np.argmin(curve)) + 1
+    assert second["val"]["metrics"]["val_loss"] == pytest.approx(min(curve), rel=1e-5)

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from zoo import datasets
-from zoo.core import backend, finetuning, hub
+from zoo.core import backend, finetuning
 from zoo.core.training import Run
 
 
@@ -149,7 +149,7 @@ def train(spec, options) -> dict:
         keep_best = finetuning.KeepBest(best, run.state["history"] if run.state else {}, spec.name)
         history = run.fit(model, batches, epochs=recipe.epochs, epoch_metrics=[ValidationLoss(), keep_best])
         if best.is_file():  # the epoch of lowest validation loss is the one shipped, not the last
-            hub.load_weights(model, best, name=spec.name)
+            model = finetuning.best_model(run, spec.build)
         epoch_seconds = history.get("epoch_seconds", [])
         tokens_per_epoch = recipe.steps_per_epoch * recipe.batch_size * model.context
         measured = validation_loss(model, val_text)
