@@ -31,9 +31,11 @@ def disease_scores(spec, model, split: str, data_dir=None):
 
 
 def card_probability(spec) -> float:
-    """The zoo card's decision threshold (a cut on the label-1 logit, chosen on validation) as a
-    disease probability: with the disease at label 0, label 0 is decided where z <= the cut."""
-    cut = spec["options"].get("threshold", 0.0)
+    """The zoo card's decision threshold for the shipped weights (a cut on the label-1 logit, chosen
+    on validation; 0 if none) as a disease probability: with the disease at label 0, label 0 is
+    decided where z <= the cut."""
+    chosen = spec["options"].get("threshold")
+    cut = chosen["logit"] if chosen and chosen["weights_sha256"] == spec["weights"]["sha256"] else 0.0
     return float(m.probabilities(np.array(cut if spec["options"]["positive_label"] == 1 else -cut)))
 
 

@@ -1,5 +1,6 @@
 """A binary model's decision is its logit against the threshold shipped in its card (chosen on the
-validation split), in `predict`, `metrics` and the served label; fine-tuned models decide at 0."""
+validation split for the shipped weights), in `predict`, `metrics` and the served label; other
+weights (retrained, fine-tuned) decide at 0."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def breast():
 
 def test_decisions_and_accuracy_use_the_shipped_threshold(breast):
     task, model, x, y, logits = breast
-    threshold = zoo.api.registry.get("breast_resnet").options["threshold"]
+    threshold = zoo.api.registry.get("breast_resnet").options["threshold"]["logit"]
     between = (logits > threshold) != (logits > 0)
     assert between.any(), "the sample holds no image whose decision the threshold changes"
     rows = task.predict(model, x, top=2)
@@ -34,7 +35,7 @@ def test_the_served_label_is_the_decision(breast, tmp_path):
     from zoo.serve.service import Service
 
     task, model, x, y, logits = breast
-    threshold = zoo.api.registry.get("breast_resnet").options["threshold"]
+    threshold = zoo.api.registry.get("breast_resnet").options["threshold"]["logit"]
     service = Service(["breast_resnet"], db=f"sqlite:///{tmp_path / 'feedback.db'}")
     names = zoo.api.registry.get("breast_resnet").labels
     for top in (1, 2):
@@ -43,6 +44,14 @@ def test_the_served_label_is_the_decision(breast, tmp_path):
         p1 = 1 / (1 + np.exp(-logits.astype("float64")))
         expected = np.where(logits > threshold, p1, 1 - p1)
         np.testing.assert_allclose([r["probability"] for r in served], expected, rtol=1e-5)
+
+
+def test_other_weights_decide_at_zero(breast):
+    task, model, x, y, logits = breast
+    other = zoo.api.registry.get("breast_resnet").build()  # e.g. a retrained model: not the shipped file
+    other.set_weights(model.get_weights())
+    assert task.threshold(other) == 0.0
+    assert [r["decision"]["label"] for r in task.predict(other, x)] == (logits > 0).astype(int).tolist()
 
 
 def test_a_fine_tuned_binary_model_decides_at_zero():

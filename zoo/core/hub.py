@@ -131,6 +131,9 @@ def load_weights(model, path: str | os.PathLike, expected_sha256: str | None = N
             )
     _check(model, path, name)
     model.load_weights(path)
+    # which weights the model holds: a card's choices for the shipped file (a decision threshold)
+    # must not follow other weights
+    model.zoo_weights_sha256 = expected_sha256 or sha256(path)
 
 
 def save_weights(

@@ -189,14 +189,18 @@ def _metrics(binary: bool) -> list:
 class BinaryImageClassifier(ImageClassifier):
     """Images in, one logit for the positive label (spec.options["positive_label"]) out; accuracy, AUC.
 
-    The decision is label 1 where the logit exceeds spec.options["threshold"]: 0 (probability 0.5)
-    unless the shipped weights come with a threshold chosen on the validation split.
+    The decision is label 1 where the logit exceeds a threshold: 0 (probability 0.5) unless the model
+    holds the weights that spec.options["threshold"] was chosen for on the validation split
+    ({"logit", "weights_sha256"}); retrained or fine-tuned weights decide at 0.
     """
 
     kind = "binary-classification"
 
-    def threshold(self) -> float:
-        return float(self.spec.options.get("threshold", 0.0))
+    def threshold(self, model=None) -> float:
+        chosen = self.spec.options.get("threshold")
+        if chosen and getattr(model, "zoo_weights_sha256", None) == chosen["weights_sha256"]:
+            return float(chosen["logit"])
+        return 0.0
 
     def predict(self, model, x, top: int = 3) -> list[dict]:
         """As ImageClassifier.predict, with each image's decision at the model's threshold.
@@ -209,7 +213,7 @@ class BinaryImageClassifier(ImageClassifier):
             raise ValueError(f"--top must be at least 1, got {top}.")
         logits = self.outputs(model, x).reshape(-1, 1)
         results = self._ranked(class_probabilities(logits), top)
-        threshold = self.threshold()
+        threshold = self.threshold(model)
         for row, logit in zip(results, logits[:, 0], strict=True):
             k = int(logit > threshold)
             decision = {"label": k, "threshold": threshold}
@@ -224,6 +228,6 @@ class BinaryImageClassifier(ImageClassifier):
         logits = self.outputs(model, x, tta).reshape(-1)
         both = len(np.unique(y)) == 2  # AUC needs both classes (a user's small set may hold one)
         return {
-            "accuracy": float(np.mean((logits > self.threshold()) == (y == 1))),
+            "accuracy": float(np.mean((logits > self.threshold(model)) == (y == 1))),
             "auc": float(roc_auc_score(y, logits)) if both else None,
         }

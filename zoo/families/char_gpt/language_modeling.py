@@ -155,7 +155,7 @@ def train(spec, options) -> dict:
         measured = validation_loss(model, val_text)
         losses = history.get("val_loss", [])
         result = {
-            "best_epoch": int(np.argmin(losses)) + 1 if losses else None,
+            "best_epoch": int(np.nanargmin(losses)) + 1 if np.isfinite(losses).any() else None,
             "recipe": dataclasses.asdict(recipe),
             "train_characters": len(train_text),
             "tokens_seen": recipe.epochs * tokens_per_epoch,

@@ -31,8 +31,8 @@ def _register(name, dataset, *, description, output, modality, data_title, label
             },
             output=output,
             labels=labels,
-            # threshold: the decision's logit cut for the shipped weights, chosen on the validation split
-            # (the most accurate cut, the nearest to 0 among ties): docs/MODELS.md has how
+            # threshold: the decision's logit cut for the shipped weights (their sha256: other weights
+            # decide at 0), chosen on the validation split by tools/choose_threshold.py
             options={"positive_label": positive_label, "page": "medical", "threshold": threshold},
             license=f"Apache-2.0 (code and weights); data: MedMNIST v2 {data_title}, CC BY 4.0",
             references=("Yang et al. 2023, MedMNIST v2 (Scientific Data 10, 41)", *references),
@@ -49,7 +49,10 @@ _register(
     data_title="PneumoniaMNIST",
     labels=("normal", "pneumonia"),
     positive_label=1,
-    threshold=0.5661,
+    threshold={
+        "logit": 0.5661,
+        "weights_sha256": "f6457d7cda8b6066a9f2d4c0da8adf385dc667d9b6eda0990f622ed69587bcaf",
+    },
     recipe_name="PNEUMONIA_RECIPE",
     references=("Kermany et al. 2018, Cell 172(5) (the chest X-rays)",),
 )
@@ -63,7 +66,10 @@ _register(
     data_title="BreastMNIST",
     labels=("malignant", "normal or benign"),
     positive_label=0,
-    threshold=-1.1025,
+    threshold={
+        "logit": -1.1025,
+        "weights_sha256": "90768ec62a2a63af2ec7f1e20264fa2e9ec2f8e875a294d9b5a669c6c4228aa9",
+    },
     recipe_name="BREAST_RECIPE",
     references=("Al-Dhabyani et al. 2020, Dataset of breast ultrasound images (Data in Brief 28)",),
 )
