@@ -10,7 +10,7 @@ from zoo.families.char_gpt.task import CharacterLanguageModel
 
 # The 65 characters of Tiny Shakespeare, sorted: part of the model, so generation never needs the corpus.
 VOCABULARY = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-CONFIG = {"vocabulary": VOCABULARY, "context": 256, "layers": 4, "dim": 256, "heads": 8, "dropout": 0.0}
+CONFIG = {"vocabulary": VOCABULARY, "context": 256, "layers": 4, "dim": 256, "heads": 8, "dropout": 0.1}
 
 register(
     ModelSpec(

@@ -117,7 +117,8 @@ RECIPE = LMRecipe(
     warmup_steps=200,
     weight_decay=0.1,
     notes=(
-        "random 256-character windows; AdamW, warmup then cosine to 10%; no dropout "
-        "(it halves torch CPU speed, and 22M tokens barely overfit)"
+        "random 256-character windows; AdamW, warmup then cosine to 10%; dropout 0.1 (trained on "
+        "tensorflow, where it costs nothing: jax and torch CPU run 0.6x and 0.45x with it); the epoch "
+        "of lowest validation loss is shipped"
     ),
 )
