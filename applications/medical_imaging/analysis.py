@@ -30,12 +30,11 @@ def disease_scores(spec, model, split: str, data_dir=None):
     return x, (labels == positive).astype(int), z
 
 
-def card_probability(spec) -> float:
-    """The zoo card's decision threshold for the shipped weights (a cut on the label-1 logit, chosen
-    on validation; 0 if none) as a disease probability: with the disease at label 0, label 0 is
-    decided where z <= the cut."""
-    chosen = spec["options"].get("threshold")
-    cut = chosen["logit"] if chosen and chosen["weights_sha256"] == spec["weights"]["sha256"] else 0.0
+def card_probability(spec, model) -> float:
+    """The zoo task's decision threshold for `model` (a cut on the label-1 logit chosen on validation
+    for the shipped weights; 0 for others) as a disease probability: with the disease at label 0,
+    label 0 is decided where z <= the cut."""
+    cut = zoo.task(spec["name"]).threshold(model)
     return float(m.probabilities(np.array(cut if spec["options"]["positive_label"] == 1 else -cut)))
 
 
@@ -86,7 +85,7 @@ def analyse(dataset: str, data_dir=None, resamples: int = 1000) -> dict:
     x, y, z = disease_scores(spec, model, "test", data_dir)
     p_raw, p_cal = m.probabilities(z), m.probabilities(z, t)
     at_half, at_point = m.at_threshold(y, p_raw, 0.5), m.at_threshold(y, p_cal, point["threshold"])
-    at_card = m.at_threshold(y, p_raw, card_probability(spec))
+    at_card = m.at_threshold(y, p_raw, card_probability(spec, model))
     return {
         "model": spec["name"],
         "backend": backend.current(),
