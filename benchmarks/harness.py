@@ -63,12 +63,13 @@ def measure_zoo(model_name: str, x, y, batch: int) -> dict:
     import keras
 
     import zoo
-    from zoo.core import registry
+    from zoo.core import backend, registry
 
     spec = registry.get(model_name)
     model = spec.build()
     options = spec.compile_options.get(keras.backend.backend(), {})  # what `zoo train` uses
     model.compile(optimizer=spec.recipe.optimizer(10_000), loss=spec.recipe.loss(), **options)
+    backend.compile_training(model)
     passes = []
 
     class Timer(keras.callbacks.Callback):

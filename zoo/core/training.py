@@ -499,6 +499,7 @@ def fit_recipe(spec, options: TrainOptions, run: Run):
             metrics=recipe.metrics(),
             **spec.compile_options.get(backend.current(), {}),
         )
+        backend.compile_training(model)
         if replicas:
             replicas.prepare(model)
         history = run.fit(
