@@ -1,13 +1,14 @@
-"""Zoo vs hand-written PyTorch and JAX: training and inference speed per backend, as ratios.
+"""Zoo vs hand-written PyTorch, JAX and TensorFlow: training and inference speed per backend, as ratios.
 
     python -m benchmarks                                   # mnist_mlp and cifar_resnet, full runs
     python -m benchmarks --models mnist_mlp --quick --json # a minute or two per backend
 
 One process per backend (KERAS_BACKEND is fixed per process) measures the zoo model and the
 hand-written loop of the same family back to back, so each ratio comes from one machine state:
-zoo-on-torch vs raw torch, zoo-on-jax vs raw jax, and zoo-on-tensorflow vs both raw loops (there is
-no hand-written TensorFlow here). Writes docs/BENCHMARKS.md and docs/benchmarks/ratios.png unless
---json; not a test (speeds depend on the machine; the doc records which one).
+zoo-on-torch vs raw torch, zoo-on-jax vs raw jax, and zoo-on-tensorflow vs raw torch, raw jax and,
+for the MLP (the only model written in raw TensorFlow, benchmarks/raw_tf.py), raw TensorFlow.
+Writes docs/BENCHMARKS.md and docs/benchmarks/ratios.png unless --json; not a test (speeds depend
+on the machine; the doc records which one).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def summary(measured: dict) -> dict:
                 row[f"raw_{family}_infer_ms_b1"] = raw["infer_ms_b1_p50"]
                 row[f"raw_{family}_infer_ms_b1_p95"] = raw["infer_ms_b1_p95"]
                 row[f"raw_{family}_infer_sps_b256"] = raw["infer_sps_b256"]
-            # "raw" is the same family's loop; TensorFlow has none, so the faster of torch and jax.
+            # "raw" is the same family's loop; for TensorFlow's conv net, which has none, the faster of
+            # torch and jax.
             family = backend_name if backend_name in raws else max(raws, key=lambda f: raws[f]["train_sps"])
             row["raw"] = family
             row["raw_train_sps"] = raws[family]["train_sps"]
@@ -102,7 +104,7 @@ def markdown(table: dict, quick: bool) -> str:
         except ImportError:
             versions[module] = "not installed"
     lines = [
-        "# Benchmarks: the zoo vs hand-written PyTorch and JAX",
+        "# Benchmarks: the zoo vs hand-written PyTorch, JAX and TensorFlow",
         "",
         f"Measured by `python -m benchmarks{' --quick' if quick else ''}` on {platform.machine()}, "
         f"{os.cpu_count()} CPU cores, no GPU, Python {platform.python_version()}; "
@@ -111,8 +113,9 @@ def markdown(table: dict, quick: bool) -> str:
         "",
         "Ratios are zoo / hand-written on the same backend family, measured in one process: training",
         "ratio >= 1 means the zoo is as fast or faster (goal >= 0.9); latency ratio <= 1 means the zoo",
-        "answers as fast or faster (goal <= 1.2). TensorFlow has no hand-written loop here: its rows",
-        "compare with raw torch and raw jax both.",
+        "answers as fast or faster (goal <= 1.2). TensorFlow's rows compare with raw torch and raw jax",
+        "both, and for mnist_mlp with raw TensorFlow too (benchmarks/raw_tf.py: TF ops, tf.function",
+        "without XLA, as the zoo's TensorFlow path runs).",
         "",
     ]
     for model, rows in table.items():
@@ -124,7 +127,7 @@ def markdown(table: dict, quick: bool) -> str:
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for backend_name, row in rows.items():
-            for family in ("torch", "jax"):
+            for family in ("torch", "jax", "tensorflow"):
                 if f"raw_{family}_train_sps" not in row:
                     continue
                 raw_train = row[f"raw_{family}_train_sps"]
@@ -157,7 +160,7 @@ def bar_chart(table: dict, path: Path) -> None:
     for ax, (model, rows) in zip(axes[0], table.items(), strict=True):
         labels, train, latency = [], [], []
         for backend_name, row in rows.items():
-            for family in ("torch", "jax"):
+            for family in ("torch", "jax", "tensorflow"):
                 if f"raw_{family}_train_sps" in row:
                     labels.append(f"{backend_name}\nvs raw {family}")
                     train.append(row["zoo_train_sps"] / row[f"raw_{family}_train_sps"])

@@ -6,13 +6,15 @@ hand-written loop(s) of the same family, on the same batches, one after the othe
 Prints one JSON object: {model: {"zoo": {...}, "raw_torch": {...}, ...}}. Training: steady-state
 samples/s over the second pass of `steps` batches (the first pays for compilation and warm-up);
 the zoo trains with `fit` on numpy arrays, as a user does; the raw loops iterate over tensors
-prepared in advance. Inference: batch-1 latency (p50, p95 of 50 calls after 5 warm-up calls;
-the zoo through `zoo.predictor`, with `predict_on_batch` recorded beside it) and batch-256 samples/s.
+prepared in advance. Inference, numpy in and numpy out on both sides: batch-1 latency (p50, p95
+of 50 calls after 5 warm-up calls; the zoo through `zoo.predictor`, with `predict_on_batch`
+recorded beside it) and batch-256 samples/s.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import time
 
@@ -20,7 +22,21 @@ import numpy as np
 
 # (batch size, training steps per timed pass: quick, full) per model; batches are the recipes'.
 SETTINGS = {"mnist_mlp": (128, 60, 300), "cifar_resnet": (512, 2, 4)}
-RAW_FAMILIES = {"torch": ("torch",), "jax": ("jax",), "tensorflow": ("torch", "jax")}
+RAW_FAMILIES = {"torch": ("torch",), "jax": ("jax",), "tensorflow": ("torch", "jax", "tensorflow")}
+
+
+def raw_runner(family: str):
+    """The hand-written Runner class of a family (raw_torch, raw_jax, raw_tf)."""
+    module = {"torch": "raw_torch", "jax": "raw_jax", "tensorflow": "raw_tf"}[family]
+    return importlib.import_module(f"benchmarks.{module}").Runner
+
+
+def raw_families(backend_name: str, model_name: str) -> list[str]:
+    """The hand-written loops measured beside the zoo on this backend (raw TF has mnist_mlp only)."""
+    from benchmarks import raw_tf
+
+    families = RAW_FAMILIES[backend_name]
+    return [f for f in families if f != "tensorflow" or model_name in raw_tf.MODELS]
 
 
 def batches(model_name: str, steps: int, batch: int):
@@ -90,11 +106,7 @@ def measure_zoo(model_name: str, x, y, batch: int) -> dict:
 
 
 def measure_raw(family: str, model_name: str, x, y, batch: int) -> dict:
-    if family == "torch":
-        from benchmarks.raw_torch import Runner
-    else:
-        from benchmarks.raw_jax import Runner
-    runner = Runner(model_name)
+    runner = raw_runner(family)(model_name)
     prepared = [runner.tensors(x[i : i + batch], y[i : i + batch]) for i in range(0, len(x), batch)]
     for _ in range(2):  # the first pass compiles and warms up
         started = time.perf_counter()
@@ -102,10 +114,11 @@ def measure_raw(family: str, model_name: str, x, y, batch: int) -> dict:
             loss = runner.train_step(xb, yb)
         float(loss)  # wait for the last step (JAX dispatches asynchronously)
         elapsed = time.perf_counter() - started
+    infer = lambda batch: runner.infer(runner.tensors(batch))  # noqa: E731  numpy in, numpy out, as the zoo's
     return {
         "train_sps": len(x) / elapsed,
-        **latency(runner.infer, runner.tensors(x[:1])),
-        "infer_sps_b256": throughput(runner.infer, runner.tensors(x[:256])),
+        **latency(infer, x[:1]),
+        "infer_sps_b256": throughput(infer, x[:256]),
     }
 
 
@@ -122,7 +135,7 @@ def main() -> None:
         batch, quick_steps, full_steps = SETTINGS[model_name]
         x, y = batches(model_name, quick_steps if args.quick else full_steps, batch)
         results[model_name] = {"zoo": measure_zoo(model_name, x, y, batch)}
-        for family in RAW_FAMILIES[backend_name]:
+        for family in raw_families(backend_name, model_name):
             results[model_name][f"raw_{family}"] = measure_raw(family, model_name, x, y, batch)
     print(json.dumps({"backend": backend_name, "results": results}))
 

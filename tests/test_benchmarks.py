@@ -24,6 +24,8 @@ def raw_size(family: str, name: str) -> int:
         module = Runner(name).model
         tensors = list(module.parameters()) + [b for n, b in module.named_buffers() if "running" in n]
         return sum(t.numel() for t in tensors)
+    if family == "tensorflow":
+        return sum(int(np.prod(p.shape)) for p in harness.raw_runner(family)(name).params)
     import jax
 
     from benchmarks.raw_jax import Runner
@@ -32,17 +34,15 @@ def raw_size(family: str, name: str) -> int:
     return sum(int(np.prod(leaf.shape)) for leaf in jax.tree_util.tree_leaves((runner.params, runner.state)))
 
 
-@pytest.mark.parametrize("family", ["torch", "jax"])
-@pytest.mark.parametrize("name", ["mnist_mlp", "cifar_resnet"])
+@pytest.mark.parametrize(
+    ("family", "name"),
+    [(f, n) for f in ("torch", "jax") for n in ("mnist_mlp", "cifar_resnet")] + [("tensorflow", "mnist_mlp")],
+)
 def test_hand_written_loops_match_the_zoo_architecture_and_learn(family, name, backend_name):
     if backend_name != family:  # the raw loops do not depend on KERAS_BACKEND: check each once
         pytest.skip(f"checked in the {family} pass")
     assert raw_size(family, name) == keras_size(name)
-    if family == "torch":
-        from benchmarks.raw_torch import Runner
-    else:
-        from benchmarks.raw_jax import Runner
-    runner = Runner(name)
+    runner = harness.raw_runner(family)(name)
     x, y = harness.batches(name, steps=1, batch=32)
     xb, yb = runner.tensors(x, y)
     losses = [float(runner.train_step(xb, yb)) for _ in range(4)]
