@@ -111,7 +111,8 @@ def markdown(table: dict, quick: bool) -> str:
         + ", ".join(f"{k} {v}" for k, v in versions.items())
         + f" (keras {keras.__version__} runs all three).",
         "",
-        "Ratios are zoo / hand-written on the same backend family, measured in one process: training",
+        "Ratios are zoo / hand-written on the same backend family, measured in one process (each figure",
+        "the median of 3 rounds that alternate the zoo and the hand-written loops, 1 with --quick): training",
         "ratio >= 1 means the zoo is as fast or faster (goal >= 0.9); latency ratio <= 1 means the zoo",
         "answers as fast or faster (goal <= 1.2). TensorFlow's rows compare with raw torch and raw jax",
         "both, and for mnist_mlp with raw TensorFlow too (benchmarks/raw_tf.py: TF ops, tf.function",

@@ -3,11 +3,13 @@ hand-written loop(s) of the same family, on the same batches, one after the othe
 
     KERAS_BACKEND=torch python -m benchmarks.harness --models mnist_mlp [--quick]
 
-Prints one JSON object: {model: {"zoo": {...}, "raw_torch": {...}, ...}}. Training: steady-state
-samples/s over the second pass of `steps` batches (the first pays for compilation and warm-up);
+Prints one JSON object: {"backend", "repeats", "results": {model: {"zoo": {...}, "raw_torch": {...},
+...}}}, each figure the median over `repeats` rounds alternating the zoo and the raw loops.
+Training: steady-state samples/s over the second pass of `steps` batches (the first pays for
+compilation and warm-up);
 the zoo trains with `fit` on numpy arrays, as a user does; the raw loops iterate over tensors
 prepared in advance. Inference, numpy in and numpy out on both sides: batch-1 latency (p50, p95
-of 50 calls after 5 warm-up calls; the zoo through `zoo.predictor`, with `predict_on_batch`
+of 200 calls after 5 warm-up calls; the zoo through `zoo.predictor`, with `predict_on_batch`
 recorded beside it) and batch-256 samples/s.
 """
 
@@ -53,7 +55,7 @@ def batches(model_name: str, steps: int, batch: int):
     return x, y
 
 
-def latency(call, x, calls: int = 50) -> dict:
+def latency(call, x, calls: int = 200) -> dict:
     for _ in range(5):
         call(x)
     times = []
@@ -122,22 +124,36 @@ def measure_raw(family: str, model_name: str, x, y, batch: int) -> dict:
     }
 
 
+def measure_model(backend_name: str, model_name: str, quick: bool, repeats: int) -> dict:
+    """{"zoo": figures, "raw_<family>": figures}, each figure the median over `repeats` rounds that
+    alternate the sides: on a shared machine one pass can run 30% slower than the next, and
+    alternating spreads that over every side."""
+    batch, quick_steps, full_steps = SETTINGS[model_name]
+    x, y = batches(model_name, quick_steps if quick else full_steps, batch)
+    sides = ["zoo"] + [f"raw_{family}" for family in raw_families(backend_name, model_name)]
+
+    def measure(side: str) -> dict:
+        if side == "zoo":
+            return measure_zoo(model_name, x, y, batch)
+        return measure_raw(side.removeprefix("raw_"), model_name, x, y, batch)
+
+    rounds = [{side: measure(side) for side in sides} for _ in range(repeats)]
+    median = lambda side, key: float(np.median([r[side][key] for r in rounds]))  # noqa: E731
+    return {side: {key: median(side, key) for key in rounds[0][side]} for side in sides}
+
+
 def main() -> None:
     import keras
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="mnist_mlp")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, help="rounds of zoo and raw loops (default 3, 1 with --quick)")
     args = parser.parse_args()
+    repeats = args.repeats or (1 if args.quick else 3)
     backend_name = keras.backend.backend()
-    results = {}
-    for model_name in args.models.split(","):
-        batch, quick_steps, full_steps = SETTINGS[model_name]
-        x, y = batches(model_name, quick_steps if args.quick else full_steps, batch)
-        results[model_name] = {"zoo": measure_zoo(model_name, x, y, batch)}
-        for family in raw_families(backend_name, model_name):
-            results[model_name][f"raw_{family}"] = measure_raw(family, model_name, x, y, batch)
-    print(json.dumps({"backend": backend_name, "results": results}))
+    results = {m: measure_model(backend_name, m, args.quick, repeats) for m in args.models.split(",")}
+    print(json.dumps({"backend": backend_name, "repeats": repeats, "results": results}))
 
 
 if __name__ == "__main__":
