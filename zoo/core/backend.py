@@ -739,8 +739,8 @@ def compile_training(model) -> None:
     Keras on torch runs every layer of every step through its eager Python machinery; the traced
     graph runs the same torch ops without it (mnist_mlp's forward + loss + backward 1,785 -> 813 us
     per step here). The optimizer, the loss tracker and the metrics stay Keras's own. A shape's
-    trace is used only when, on its first batch, it gives eager's outputs, loss and variable updates
-    from the same random state; models that assign variables in training (BatchNorm's moving
+    trace is used only when, on its first batch, it gives eager's outputs, loss, gradients and variable
+    updates from the same random state; models that assign variables in training (BatchNorm's moving
     statistics) or draw randomness through Keras seed generators (a trace would fix the draw) stay
     eager, as do batches with sample weights.
     """
@@ -781,8 +781,8 @@ class _TracedTrainStep:
 
 def _torch_trace_training(model, x, y):
     """The traced (loss, y_pred) of a training-mode forward pass on (x, y), or None where tracing fails
-    or its outputs or variable updates differ from eager's. Leaves the model's variables and the
-    random state as they were."""
+    or its loss, outputs, gradients or variable updates differ from eager's. Leaves the model's
+    variables, gradients and the random state as they were."""
     import warnings
 
     import torch
@@ -800,34 +800,42 @@ def _torch_trace_training(model, x, y):
     state = [v.value.detach().clone() for v in model.non_trainable_variables]
     rng = torch.get_rng_state()
 
-    def run(step):
-        torch.set_rng_state(rng)
-        with torch.no_grad():
-            outputs = step(x, y)
-        updated = [v.value.detach().clone() for v in model.non_trainable_variables]
+    def restore():
         for variable, value in zip(model.non_trainable_variables, state, strict=True):
             variable.assign(value)
         torch.set_rng_state(rng)
-        return outputs, updated
+
+    def run(step):
+        """One training-mode pass from the saved state: loss, y_pred, updated variables, gradients."""
+        torch.set_rng_state(rng)
+        model.zero_grad()
+        loss, y_pred = step(x, y)
+        loss.backward()
+        grads = [v.value.grad for v in model.trainable_weights]
+        model.zero_grad()
+        updated = [v.value.detach().clone() for v in model.non_trainable_variables]
+        restore()
+        return [loss.detach(), y_pred.detach(), *grads], updated
+
+    def close(a, b) -> bool:
+        if a is None or b is None:
+            return a is b
+        return a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-5, atol=1e-6))
 
     try:
-        (loss, y_pred), eager_state = run(Step())
+        expected, eager_state = run(Step())
         if any(not torch.equal(a, b) for a, b in zip(state, eager_state, strict=True)):
             return None  # a variable is assigned in training (or a seed generator drawn): not traceable
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the tracer's notes on Python values in Keras's code
-            graph = run(lambda *args: torch.jit.trace(Step(), args, check_trace=False))[0]
-        (traced_loss, traced_pred), traced_state = run(graph)
+            graph = torch.jit.trace(Step(), (x, y), check_trace=False)
+        restore()
+        got, traced_state = run(graph)
         same = all(torch.equal(a, b) for a, b in zip(state, traced_state, strict=True))
-        pairs = ((traced_pred, y_pred), (traced_loss, loss))
-        close = traced_pred.shape == y_pred.shape and all(
-            bool(torch.allclose(a, b, rtol=1e-5, atol=1e-6)) for a, b in pairs
-        )
-        return graph if same and close else None
+        return graph if same and all(map(close, got, expected)) else None
     except Exception:  # noqa: BLE001  any model the tracer cannot follow trains eagerly
-        for variable, value in zip(model.non_trainable_variables, state, strict=True):
-            variable.assign(value)
-        torch.set_rng_state(rng)
+        model.zero_grad()
+        restore()
         return None
 
 
