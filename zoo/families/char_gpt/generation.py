@@ -108,7 +108,7 @@ def _greedy_step(model, sampler):
             logits, cache = model.call_with_cache(ops.cast(ids, "int32"), cache, index)
             return choose.get_next_token(choose.compute_probabilities(logits[:, -1])), cache
 
-        steps[key] = backend.compile_inference(step, model)
+        steps[key] = backend.compile_inference(step, model, trace=True)
     return steps[key]
 
 
@@ -120,7 +120,7 @@ def _step(model):
             logits, cache = model.call_with_cache(ids, cache, index)
             return logits[:, -1], cache
 
-        model._zoo_cached_step = backend.compile_inference(step, model)
+        model._zoo_cached_step = backend.compile_inference(step, model, trace=True)
     return model._zoo_cached_step
 
 
@@ -133,7 +133,7 @@ def _refill(model):
             logits, cache = model.call_with_cache(ids, model.empty_cache(1), 0)
             return logits[:, -1], cache
 
-        model._zoo_refill = backend.compile_inference(refill, model)
+        model._zoo_refill = backend.compile_inference(refill, model, trace=True)
     return model._zoo_refill
 
 
