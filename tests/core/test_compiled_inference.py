@@ -1,5 +1,5 @@
 """backend.compile_inference with `trace`: the compiled call gives eager's outputs, also where an
-argument is a position that changes from call to call (char_gpt's cached decoding step)."""
+argument is a position that changes from call to call (char_gpt's cached decoding steps)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,23 @@ from zoo.core import backend
 from zoo.families.char_gpt import generation
 
 
-def test_compiled_decoding_step_follows_the_cache_position():
+def test_compiled_decoding_steps_follow_the_cache_position():
+    """The fused greedy call (AHEAD steps in one compiled call) equals AHEAD eager steps, at the first
+    position it was compiled for and at later ones."""
     model = zoo.load("char_gpt")
-    step = generation._greedy_step(model, generation.make_sampler("greedy"))
+    steps = generation._greedy_steps(model, generation.make_sampler("greedy"), generation.AHEAD)
     window = list(generation.prompt_ids(model, "ROMEO:"))
     _, cache = generation._fill(model, window)
-    ids = ops.convert_to_tensor([[7]], dtype="int32")
-    for index in (len(window), len(window) + 5, len(window) + 40):  # the first call compiles
+    for index in (len(window), len(window) + 5, len(window) + 40):
         position = ops.convert_to_tensor(index)
-        token, updated = step(ids, cache, position)
-        logits, expected = model.call_with_cache(ids, cache, position)
-        assert int(ops.convert_to_numpy(token)[0]) == int(np.argmax(ops.convert_to_numpy(logits)[0, -1]))
+        tokens, updated = steps(ops.convert_to_tensor([7], dtype="int32"), cache, position)
+        token, expected, chosen = 7, cache, []
+        for i in range(generation.AHEAD):
+            ids = ops.convert_to_tensor([[token]], dtype="int32")
+            logits, expected = model.call_with_cache(ids, expected, ops.convert_to_tensor(index + i))
+            token = int(np.argmax(ops.convert_to_numpy(logits)[0, -1]))
+            chosen.append(token)
+        assert [int(t) for t in ops.convert_to_numpy(tokens)] == chosen
         np.testing.assert_allclose(ops.convert_to_numpy(updated), ops.convert_to_numpy(expected), atol=1e-5)
 
 

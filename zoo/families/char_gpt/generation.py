@@ -62,12 +62,16 @@ def prompt_ids(model, prompt: str) -> np.ndarray:
     return ids[-(model.context - 1) :]
 
 
+AHEAD = 8  # characters per compiled call of greedy decoding (fewer where the window or max_new ends)
+
+
 def generate(
     model, prompt: str, max_new: int, sampler=None, use_cache: bool = True, fused: bool = True
 ) -> Iterator[str]:
     """Yield `max_new` new characters continuing `prompt`, one at a time. With the cache and the
-    greedy sampler, each step and its choice run as one compiled call (`fused=False`: as two, the
-    way the random samplers run; the same text)."""
+    greedy sampler, the model's steps and their choices run as one compiled call for `AHEAD`
+    characters at a time (`fused=False`: one step, then the sampler, per character, the way the
+    random samplers run; the same text)."""
     if max_new < 0:
         raise ValueError(f"max_new must be zero or a positive number of characters, got {max_new}.")
     sampler = sampler or make_sampler("greedy")
@@ -76,10 +80,14 @@ def generate(
     keep = model.context // 2
     logits, cache = _fill(model, window) if use_cache else (_full(model, window), None)
     token = sampler.get_next_token(sampler.compute_probabilities(logits))
-    for _ in range(max_new):
-        chosen = int(ops.convert_to_numpy(token)[0])
+    ahead: list[int] = []  # characters a fused call chose beyond the next one: already in the cache
+    for produced in range(max_new):
+        in_cache = bool(ahead)
+        chosen = ahead.pop(0) if in_cache else int(ops.convert_to_numpy(token)[0])
         yield model.tokenizer.vocabulary[chosen]
         window.append(chosen)
+        if in_cache:
+            continue
         if len(window) == model.context:  # no room for the next position: slide
             window = window[-keep:]
             if use_cache:  # the slide's refill: one compiled call of one shape
@@ -88,8 +96,11 @@ def generate(
                 continue
         if use_cache:
             index = ops.convert_to_tensor(len(window) - 1)
-            if fused:  # the step and the greedy choice as one compiled call, the token kept on the device
-                token, cache = _greedy_step(model, sampler)(ops.reshape(token, (1, 1)), cache, index)
+            if fused:  # steps and greedy choices in one compiled call, while the window has room
+                room = len(window) + AHEAD <= model.context and max_new - produced - 1 >= AHEAD
+                tokens, cache = _greedy_steps(model, sampler, AHEAD if room else 1)(token, cache, index)
+                *ahead, last = (int(t) for t in ops.convert_to_numpy(tokens))
+                token = ops.convert_to_tensor([last], dtype="int32")
                 continue
             logits, cache = _step(model)(ops.convert_to_tensor([[chosen]], dtype="int32"), cache, index)
         else:
@@ -97,18 +108,26 @@ def generate(
         token = sampler.get_next_token(sampler.compute_probabilities(logits))
 
 
-def _greedy_step(model, sampler):
-    """(token (1, 1), cache, index) -> (next token (1,), cache), compiled once per model and temperature."""
+def _greedy_steps(model, sampler, n: int):
+    """(token (1,), cache, index) -> (the next n tokens (n,), cache): n greedy steps, each feeding the
+    last choice back in, compiled as one call (a keras.ops.fori_loop), once per model, temperature and n."""
     steps = model.__dict__.setdefault("_zoo_greedy_steps", {})
-    key = (type(sampler), sampler.temperature)
+    key = (type(sampler), sampler.temperature, n)
     if key not in steps:
         choose = type(sampler)(temperature=sampler.temperature)  # its own: later changes do not leak in
 
-        def step(ids, cache, index):
-            logits, cache = model.call_with_cache(ops.cast(ids, "int32"), cache, index)
-            return choose.get_next_token(choose.compute_probabilities(logits[:, -1])), cache
+        def run(token, cache, index):
+            def body(i, state):
+                token, cache, chosen = state
+                logits, cache = model.call_with_cache(ops.reshape(token, (1, 1)), cache, index + i)
+                token = ops.cast(choose.get_next_token(choose.compute_probabilities(logits[:, -1])), "int32")
+                return token, cache, ops.slice_update(chosen, ops.reshape(i, (1,)), token)
 
-        steps[key] = backend.compile_inference(step, model, trace=True)
+            start = (ops.cast(token, "int32"), cache, ops.zeros((n,), "int32"))
+            _, cache, chosen = ops.fori_loop(0, n, body, start)
+            return chosen, cache
+
+        steps[key] = backend.compile_inference(run, model, trace=True)
     return steps[key]
 
 
