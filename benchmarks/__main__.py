@@ -68,8 +68,8 @@ ANALYSIS = """## Where the zoo is slower, and why
   (0.86x in the previous table's single run): not investigated further. On torch Keras accepts only
   one step per call, and since this table
   `fit`'s forward pass and loss run as a `torch.jit.trace` per batch shape
-  (`zoo.core.backend.compile_training`, what `zoo train` uses; bit-identical weights, tested): forward
-  + loss + backward took 1,785 -> 813 us per step in a probe here (hand-written: 750 us), and the
+  (`zoo.core.backend.compile_training`, what `zoo train` uses; the same weights as Keras's own
+  step, tested on CPU): forward + loss + backward took 1,785 -> 813 us per step in a probe here (hand-written: 750 us), and the
   ratio went from 0.37 to 0.50 (0.53 in an earlier run). What is left is Keras's own per-step Python
   around the trace, measured per step: the optimizer's `apply` 468 us (AdamW evaluates its cosine
   schedule twice per step; `torch.optim.AdamW.step` takes 213 us), `compute_metrics` 156 us, and
@@ -109,7 +109,8 @@ ANALYSIS = """## Where the zoo is slower, and why
   and 1.34x on JAX ([generation_speed.md](benchmarks/generation_speed.md), same text). On torch
   every step is now a `torch.jit.trace` (checked against eager at its first cache position and the
   next, since a trace can bake a value in): 75 and 71 chars/s fused before, 355 and 238 after, in
-  alternating runs of the old and new code (same text), 213 in the table's run. The first call pays
+  alternating runs of the old (eager) and new code (same text), 213 in the table's run; the table's
+  torch fused / cached ratio (1.10x) compares two traced paths, not the baseline. The first call pays
   for compilation: 200 characters from a fresh process took 2.1 s on TensorFlow, 5.9 s on JAX and
   6.3 s on torch, compilation included.
 - **What the zoo chose from this.** TensorFlow trains the conv nets (cifar_resnet, cifar_cnn,

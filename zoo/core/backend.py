@@ -823,16 +823,22 @@ def _torch_trace_training(model, x, y):
             return loss, y_pred
 
     state = [v.value.detach().clone() for v in model.non_trainable_variables]
-    rng = torch.get_rng_state()
+    cuda = torch.cuda.is_available()  # dropout on a GPU draws from the CUDA generators
+    rng = (torch.get_rng_state(), torch.cuda.get_rng_state_all() if cuda else None)
+
+    def set_rng():
+        torch.set_rng_state(rng[0])
+        if cuda:
+            torch.cuda.set_rng_state_all(rng[1])
 
     def restore():
         for variable, value in zip(model.non_trainable_variables, state, strict=True):
             variable.assign(value)
-        torch.set_rng_state(rng)
+        set_rng()
 
     def run(step):
         """One training-mode pass from the saved state: loss, y_pred, updated variables, gradients."""
-        torch.set_rng_state(rng)
+        set_rng()
         model.zero_grad()
         loss, y_pred = step(x, y)
         loss.backward()
