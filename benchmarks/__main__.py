@@ -69,8 +69,8 @@ ANALYSIS = """## Where the zoo is slower, and why
   one step per call, and since this table
   `fit`'s forward pass and loss run as a `torch.jit.trace` per batch shape
   (`zoo.core.backend.compile_training`, what `zoo train` uses; the same weights as Keras's own
-  step, tested on CPU): forward + loss + backward took 1,785 -> 813 us per step in a probe here (hand-written: 750 us), and the
-  ratio went from 0.37 to 0.50 (0.53 in an earlier run). What is left is Keras's own per-step Python
+  step, tested on CPU): forward + loss + backward took 1,785 -> 813 us per step in a probe here
+  (hand-written: 750 us), and the ratio went from 0.37 to 0.50 (0.53 in an earlier run). What is left is Keras's own per-step Python
   around the trace, measured per step: the optimizer's `apply` 468 us (AdamW evaluates its cosine
   schedule twice per step; `torch.optim.AdamW.step` takes 213 us), `compute_metrics` 156 us, and
   `fit`'s loop and data adapter 180 us (a step that does nothing). Reaching 0.9 needs an optimizer
