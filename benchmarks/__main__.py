@@ -63,19 +63,19 @@ ANALYSIS = """## Where the zoo is slower, and why
 - **Training, small model (mnist_mlp).** A step of a 100k-parameter MLP takes well under a
   millisecond of arithmetic, so the per-step dispatch of `fit` decides. TensorFlow and JAX run 10
   steps per compiled call (`steps_per_execution=10`, zoo/families/mnist/__init__.py): JAX is level
-  with its hand-written loop; TensorFlow's compiled `fit` step is 0.78x the hand-written
-  TensorFlow step (which computes no accuracy metric and no schedule) and 0.64x hand-written torch
-  (0.86x in the previous table's single run): not investigated further. On torch Keras accepts only
-  one step per call, and since this table
-  `fit`'s forward pass and loss run as a `torch.jit.trace` per batch shape
-  (`zoo.core.backend.compile_training`, what `zoo train` uses; the same weights as Keras's own
+  with its hand-written loop; TensorFlow's compiled `fit` step is 0.78x the hand-written TensorFlow
+  step (which computes no accuracy metric and no schedule) and 0.64x hand-written torch (0.86x in
+  the previous table's single run): not investigated further. On torch Keras accepts only one step
+  per call, and since this table `fit`'s forward pass and loss run as a `torch.jit.trace` per batch
+  shape (`zoo.core.backend.compile_training`, what `zoo train` uses; the same weights as Keras's own
   step, tested on CPU): forward + loss + backward took 1,785 -> 813 us per step in a probe here
-  (hand-written: 750 us), and the ratio went from 0.37 to 0.50 (0.53 in an earlier run). What is left is Keras's own per-step Python
-  around the trace, measured per step: the optimizer's `apply` 468 us (AdamW evaluates its cosine
-  schedule twice per step; `torch.optim.AdamW.step` takes 213 us), `compute_metrics` 156 us, and
-  `fit`'s loop and data adapter 180 us (a step that does nothing). Reaching 0.9 needs an optimizer
-  and metrics outside Keras: not done, since the training numerics would then be the zoo's, not
-  Keras's. `jit_compile=True` (torch.compile) was slower, not faster, in an earlier probe.
+  (hand-written: 750 us), and the ratio went from 0.37 to 0.50 (0.53 in an earlier run). What is
+  left is Keras's own per-step Python around the trace, measured per step: the optimizer's `apply`
+  468 us (AdamW evaluates its cosine schedule twice per step; `torch.optim.AdamW.step` takes 213
+  us), `compute_metrics` 156 us, and `fit`'s loop and data adapter 180 us (a step that does
+  nothing). Reaching 0.9 needs an optimizer and metrics outside Keras: not done, since the training
+  numerics would then be the zoo's, not Keras's. `jit_compile=True` (torch.compile) was slower, not
+  faster, in an earlier probe.
 - **Training, conv net (cifar_resnet).** Compute-bound: zoo-on-TensorFlow is faster than the
   hand-written torch loop and is the fastest backend here; zoo-on-JAX equals hand-written JAX (both
   slow: XLA's CPU convolutions). zoo-on-torch is not traced: BatchNorm assigns its moving statistics
