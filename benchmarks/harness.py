@@ -35,9 +35,11 @@ def raw_runner(family: str):
 
 def raw_families(backend_name: str, model_name: str) -> list[str]:
     """The hand-written loops measured beside the zoo on this backend (raw TF has mnist_mlp only)."""
+    families = RAW_FAMILIES[backend_name]
+    if "tensorflow" not in families:
+        return list(families)  # not importing raw_tf: TensorFlow stays out of the torch and jax processes
     from benchmarks import raw_tf
 
-    families = RAW_FAMILIES[backend_name]
     return [f for f in families if f != "tensorflow" or model_name in raw_tf.MODELS]
 
 

@@ -675,9 +675,7 @@ def compile_inference(fn, model, trace: bool = False):
 
         def no_grad(*args):
             with torch.no_grad():
-                if not trace:
-                    return fn(*args)
-                if not all(isinstance(a, torch.Tensor) for a in args):
+                if not trace or not all(isinstance(a, torch.Tensor) for a in args):
                     return fn(*args)
                 key = tuple((tuple(a.shape), a.dtype) for a in args)
                 if key not in traced and len(traced) < MAX_TRACES:
@@ -713,18 +711,8 @@ def _torch_trace(model, fn, args):
     position) are checked at a second value too, since a trace can bake a value in. (The tracer's
     "tensor to a Python boolean" warning is not a refusal: Keras's own layers raise it for checks
     that do not depend on the data.)"""
-    import warnings
-
     import keras
     import torch
-
-    class Inference(torch.nn.Module):  # holds the model as a submodule: its parameters, not copies
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, *inputs):
-            return fn(*inputs)
 
     def same(got, expected) -> bool:
         got, expected = keras.tree.flatten(got), keras.tree.flatten(expected)
@@ -736,12 +724,30 @@ def _torch_trace(model, fn, args):
         if isinstance(a, torch.Tensor) and a.ndim == 0 and not a.is_floating_point()
     ]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the tracer's notes on Python values in Keras's code
-            graph = torch.jit.trace(Inference(), args, check_trace=False)
+        graph = _jit_trace(model, fn, args)
         return graph if all(same(graph(*a), fn(*a)) for a in [list(args), *moved]) else None
     except Exception:  # noqa: BLE001  any model the tracer cannot follow runs eagerly
         return None
+
+
+def _jit_trace(model, fn, args):
+    """`torch.jit.trace` of fn(*args) inside a module that holds `model` as a submodule, so the graph
+    reads the model's parameters (a weight change is seen) rather than copies of them."""
+    import warnings
+
+    import torch
+
+    class Holder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs):
+            return fn(*inputs)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on Python values in Keras's code
+        return torch.jit.trace(Holder(), tuple(args), check_trace=False)
 
 
 def _torch_close(a, b) -> bool:
@@ -808,19 +814,11 @@ def _torch_trace_training(model, x, y):
     """The traced (loss, y_pred) of a training-mode forward pass on (x, y), or None where tracing fails
     or its loss, outputs, gradients or variable updates differ from eager's. Leaves the model's
     variables, gradients and the random state as they were."""
-    import warnings
-
     import torch
 
-    class Step(torch.nn.Module):  # holds the model as a submodule: its parameters, not copies
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, x, y):
-            y_pred = self.model(x, training=True)
-            loss = self.model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=None, training=True)
-            return loss, y_pred
+    def step(x, y):
+        y_pred = model(x, training=True)
+        return model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=None, training=True), y_pred
 
     state = [v.value.detach().clone() for v in model.non_trainable_variables]
     cuda = torch.cuda.is_available()  # dropout on a GPU draws from the CUDA generators
@@ -849,12 +847,10 @@ def _torch_trace_training(model, x, y):
         return [loss.detach(), y_pred.detach(), *grads], updated
 
     try:
-        expected, eager_state = run(Step())
+        expected, eager_state = run(step)
         if any(not torch.equal(a, b) for a, b in zip(state, eager_state, strict=True)):
             return None  # a variable is assigned in training (or a seed generator drawn): not traceable
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the tracer's notes on Python values in Keras's code
-            graph = torch.jit.trace(Step(), (x, y), check_trace=False)
+        graph = _jit_trace(model, step, (x, y))
         restore()
         got, traced_state = run(graph)
         same = all(torch.equal(a, b) for a, b in zip(state, traced_state, strict=True))
