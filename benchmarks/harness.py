@@ -10,7 +10,9 @@ compilation and warm-up);
 the zoo trains with `fit` on numpy arrays, as a user does; the raw loops iterate over tensors
 prepared in advance. Inference, numpy in and numpy out on both sides: batch-1 latency (p50, p95
 of 200 calls after 5 warm-up calls; the zoo through `zoo.predictor`, with `predict_on_batch`
-recorded beside it) and batch-256 samples/s.
+recorded beside it) and batch-256 samples/s. two_tower is measured for scoring only (its goal):
+the pretrained model's `score` on sparse histories of the sample's users against the hand-written
+scorers (raw_*.TwoTowerScorer) with the same weights, densified inside the timed call on both sides.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 
 # (batch size, training steps per timed pass: quick, full) per model; batches are the recipes'.
 SETTINGS = {"mnist_mlp": (128, 60, 300), "cifar_resnet": (512, 2, 4)}
+SCORERS = ("two_tower",)  # measured for inference only: `score`, every item for each user
 RAW_FAMILIES = {"torch": ("torch",), "jax": ("jax",), "tensorflow": ("torch", "jax", "tensorflow")}
 
 
@@ -76,7 +79,7 @@ def throughput(call, x, seconds: float = 0.5) -> float:
     while calls < 5 or time.perf_counter() - started < seconds:
         call(x)
         calls += 1
-    return calls * len(x) / (time.perf_counter() - started)
+    return calls * x.shape[0] / (time.perf_counter() - started)  # shape: also a sparse matrix's
 
 
 def measure_zoo(model_name: str, x, y, batch: int) -> dict:
@@ -126,18 +129,58 @@ def measure_raw(family: str, model_name: str, x, y, batch: int) -> dict:
     }
 
 
+def two_tower_weights(model) -> dict:
+    """The numpy arrays a hand-written two_tower scorer needs, from the zoo model."""
+    value = lambda variable: np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable)  # noqa: E731
+    return {
+        "w1": value(model.user_hidden.kernel),
+        "b1": value(model.user_hidden.bias),
+        "w2": value(model.user_out.kernel),
+        "b2": value(model.user_out.bias),
+        "embedding": value(model.item_embedding.embeddings),
+        "features": value(model.item_features),
+        "projection": value(model.item_projection.kernel),
+        "projection_bias": value(model.item_projection.bias),
+        "bias": value(model.item_bias.embeddings)[:, 0],
+        "temperature": np.float32(model.temperature),
+    }
+
+
+def raw_scorer(family: str, model):
+    """The hand-written scorer of a family (raw_torch, raw_jax, raw_tf) holding `model`'s weights."""
+    module = {"torch": "raw_torch", "jax": "raw_jax", "tensorflow": "raw_tf"}[family]
+    return importlib.import_module(f"benchmarks.{module}").TwoTowerScorer(two_tower_weights(model))
+
+
+def measure_scoring(call, histories) -> dict:
+    """Batch-1 latency and batch-256 users/s of a scoring call on sparse history rows."""
+    return {**latency(call, histories[:1]), "infer_sps_b256": throughput(call, histories[:256])}
+
+
 def measure_model(backend_name: str, model_name: str, quick: bool, repeats: int) -> dict:
     """{"zoo": figures, "raw_<family>": figures}, each figure the median over `repeats` rounds that
     alternate the sides: on a shared machine one pass can run 30% slower than the next, and
     alternating spreads that over every side."""
-    batch, quick_steps, full_steps = SETTINGS[model_name]
-    x, y = batches(model_name, quick_steps if quick else full_steps, batch)
     sides = ["zoo"] + [f"raw_{family}" for family in raw_families(backend_name, model_name)]
+    if model_name in SCORERS:
+        import zoo
+        from zoo.datasets import anime
 
-    def measure(side: str) -> dict:
-        if side == "zoo":
-            return measure_zoo(model_name, x, y, batch)
-        return measure_raw(side.removeprefix("raw_"), model_name, x, y, batch)
+        model, histories = zoo.load(model_name), anime.load_sample().train
+
+        def measure(side: str) -> dict:
+            if side == "zoo":
+                return measure_scoring(model.score, histories)
+            scorer = raw_scorer(side.removeprefix("raw_"), model)
+            return measure_scoring(lambda h: scorer.infer(scorer.tensors(h)), histories)
+    else:
+        batch, quick_steps, full_steps = SETTINGS[model_name]
+        x, y = batches(model_name, quick_steps if quick else full_steps, batch)
+
+        def measure(side: str) -> dict:
+            if side == "zoo":
+                return measure_zoo(model_name, x, y, batch)
+            return measure_raw(side.removeprefix("raw_"), model_name, x, y, batch)
 
     rounds = [{side: measure(side) for side in sides} for _ in range(repeats)]
     median = lambda side, key: float(np.median([r[side][key] for r in rounds]))  # noqa: E731

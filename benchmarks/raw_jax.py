@@ -154,3 +154,26 @@ class Runner:
 
     def infer(self, x):
         return np.asarray(self._infer(self.params, self.state, x))
+
+
+class TwoTowerScorer:
+    """two_tower's scoring by hand, one jitted function of the weights (the zoo model's, from
+    harness.two_tower_weights) and dense histories; same interface as raw_torch.TwoTowerScorer."""
+
+    def __init__(self, weights: dict):
+        self.w = {k: jnp.asarray(v, dtype="float32") for k, v in weights.items()}
+
+        @jax.jit
+        def score(w, history):
+            normalize = lambda x: x / jnp.sqrt((x * x).sum(-1, keepdims=True) + 1e-12)  # noqa: E731
+            users = normalize(jax.nn.relu(normalize(history) @ w["w1"] + w["b1"]) @ w["w2"] + w["b2"])
+            items = normalize(w["embedding"] + w["features"] @ w["projection"] + w["projection_bias"])
+            return users @ items.T / w["temperature"] + w["bias"]
+
+        self._score = score
+
+    def tensors(self, history):
+        return history.toarray().astype("float32")  # numpy straight into the jitted call, as the zoo's
+
+    def infer(self, history):
+        return np.asarray(self._score(self.w, history))

@@ -1,7 +1,7 @@
 """The benchmark's hand-written TensorFlow: mnist_mlp in raw TF ops (tf.Variables, tf.nn, a
-GradientTape step and a hand-written AdamW), compiled by tf.function without XLA, as the zoo's
-TensorFlow path is. The conv net has no TensorFlow version here: its TensorFlow rows compare with
-the torch and JAX loops."""
+GradientTape step and a hand-written AdamW) and two_tower's scoring, compiled by tf.function
+without XLA, as the zoo's TensorFlow path is. The conv net has no TensorFlow version here: its
+TensorFlow rows compare with the torch and JAX loops."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
-MODELS = ("mnist_mlp",)
+MODELS = ("mnist_mlp", "two_tower")
 
 
 def _glorot(rng: np.random.Generator, n_in: int, n_out: int) -> tf.Variable:
@@ -22,7 +22,7 @@ class Runner:
     raw_torch.Runner and raw_jax.Runner)."""
 
     def __init__(self, model_name: str, lr=2e-3, b1=0.9, b2=0.999, eps=1e-7, wd=1e-4):
-        if model_name not in MODELS:
+        if model_name != "mnist_mlp":
             raise ValueError(f"no hand-written tensorflow version of {model_name!r}.")
         rng = np.random.default_rng(0)
         self.params = [_glorot(rng, 784, 128), tf.Variable(tf.zeros(128)), _glorot(rng, 128, 10)]
@@ -69,3 +69,29 @@ class Runner:
 
     def infer(self, x):
         return self._infer(x).numpy()
+
+
+class TwoTowerScorer:
+    """two_tower's scoring by hand in TF ops, the concrete function of one input signature; `weights`
+    are the zoo model's (harness.two_tower_weights). Same interface as raw_torch.TwoTowerScorer."""
+
+    def __init__(self, weights: dict):
+        w = {k: tf.Variable(np.asarray(v, dtype="float32")) for k, v in weights.items()}
+        self.w = w
+
+        def normalize(x):
+            return x / tf.sqrt(tf.reduce_sum(x * x, -1, keepdims=True) + 1e-12)
+
+        @tf.function(input_signature=[tf.TensorSpec((None, w["embedding"].shape[0]), tf.float32)])
+        def score(history):
+            users = normalize(tf.nn.relu(normalize(history) @ w["w1"] + w["b1"]) @ w["w2"] + w["b2"])
+            items = normalize(w["embedding"] + w["features"] @ w["projection"] + w["projection_bias"])
+            return tf.matmul(users, items, transpose_b=True) / w["temperature"] + w["bias"]
+
+        self._score = score.get_concrete_function()
+
+    def tensors(self, history):
+        return tf.convert_to_tensor(history.toarray().astype("float32"))
+
+    def infer(self, history):
+        return self._score(history).numpy()

@@ -100,3 +100,26 @@ class Runner:
         self.model.eval()
         with torch.no_grad():
             return self.model(x).numpy()
+
+
+class TwoTowerScorer:
+    """two_tower's scoring by hand: the user tower over dense histories, every item's vector from the
+    tables, cosine / temperature + bias; `weights` are the zoo model's (harness.two_tower_weights)."""
+
+    def __init__(self, weights: dict):
+        self.w = {k: torch.from_numpy(np.asarray(v, dtype="float32")) for k, v in weights.items()}
+
+        def score(history):
+            w, normalize = self.w, lambda x: x / torch.sqrt((x * x).sum(-1, keepdim=True) + 1e-12)
+            users = normalize(torch.relu(normalize(history) @ w["w1"] + w["b1"]) @ w["w2"] + w["b2"])
+            items = normalize(w["embedding"] + w["features"] @ w["projection"] + w["projection_bias"])
+            return users @ items.T / w["temperature"] + w["bias"]
+
+        self.score = score
+
+    def tensors(self, history):
+        return torch.from_numpy(history.toarray().astype("float32"))
+
+    def infer(self, history):
+        with torch.no_grad():
+            return self.score(history).numpy()

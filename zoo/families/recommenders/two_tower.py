@@ -20,7 +20,7 @@ import numpy as np
 from keras import ops
 from scipy import sparse
 
-from zoo.core import registry
+from zoo.core import backend, registry
 from zoo.core.registry import AdamRecipe
 from zoo.datasets import anime
 
@@ -99,12 +99,23 @@ class TwoTower(keras.Model):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     def all_item_vectors(self):
-        return self.item_vectors(np.arange(self.items))
+        """Every item's vector, from the tables themselves (not a gather of each of their rows)."""
+        return _l2_normalize(self.item_embedding.embeddings + self.item_projection(self.item_features))
+
+    def all_logits(self, history):
+        """(users, every item) logits of dense multi-hot histories: logits(users, all items), without
+        the three gathers of whole tables (the compiled call of score)."""
+        cosine = ops.matmul(self.user_vectors(history), ops.transpose(self.all_item_vectors()))
+        return cosine / self.temperature + ops.expand_dims(self.item_bias.embeddings[:, 0], 0)
 
     def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
-        """Every item's logit for each history's user (user ids are not used: the history is the user)."""
-        users = self.user_vectors(history.toarray().astype("float32"))
-        return ops.convert_to_numpy(self.logits(users, np.arange(self.items)))
+        """Every item's logit for each history's user (user ids are not used: the history is the user).
+        Runs compiled (zoo.core.backend.compile_inference), which reads the weights at each call."""
+        if getattr(self, "_zoo_scorer", None) is None:
+            self._zoo_scorer = backend.compile_inference(self.all_logits, self, trace=True)
+            self._zoo_input = backend.compiled_input()
+        dense = self._zoo_input(history.toarray().astype("float32"))
+        return ops.convert_to_numpy(self._zoo_scorer(dense))
 
 
 class PairBatches(keras.utils.PyDataset):
