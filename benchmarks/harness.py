@@ -6,13 +6,13 @@ hand-written loop(s) of the same family, on the same batches, one after the othe
 Prints one JSON object: {"backend", "repeats", "results": {model: {"zoo": {...}, "raw_torch": {...},
 ...}}}, each figure the median over `repeats` rounds alternating the zoo and the raw loops.
 Training: steady-state samples/s over the second pass of `steps` batches (the first pays for
-compilation and warm-up);
-the zoo trains with `fit` on numpy arrays, as a user does; the raw loops iterate over tensors
-prepared in advance. Inference, numpy in and numpy out on both sides: batch-1 latency (p50, p95
-of 200 calls after 5 warm-up calls; the zoo through `zoo.predictor`, with `predict_on_batch`
-recorded beside it) and batch-256 samples/s. two_tower is measured for scoring only (its goal):
-the pretrained model's `score` on sparse histories of the sample's users against the hand-written
-scorers (raw_*.TwoTowerScorer) with the same weights, densified inside the timed call on both sides.
+compilation and warm-up); the zoo trains with `fit` on numpy arrays, as a user does; the raw loops
+iterate over tensors prepared in advance. Inference, numpy in and numpy out on both sides, the
+sides taking turns call by call: batch-1 latency (p50, p95 of 200 calls after 5 warm-up calls; the
+zoo through `zoo.predictor`, with `predict_on_batch` recorded beside it) and batch-256 samples/s.
+two_tower is measured for scoring only (its goal): the pretrained model's `score` on sparse
+histories of the sample's users against the hand-written scorers (raw_*.TwoTowerScorer) with the
+same weights, densified inside the timed call on both sides.
 """
 
 from __future__ import annotations
@@ -60,32 +60,45 @@ def batches(model_name: str, steps: int, batch: int):
     return x, y
 
 
-def latency(call, x, calls: int = 200) -> dict:
-    for _ in range(5):
+def latencies(calls: dict, x, n: int = 200) -> dict:
+    """{side: {"infer_ms_b1_p50", "infer_ms_b1_p95"}} of `n` calls per side on x, the sides taking
+    turns call by call: every side sees the same moments of a machine whose speed drifts."""
+    for call in calls.values():
+        for _ in range(5):
+            call(x)
+    times: dict = {side: [] for side in calls}
+    for _ in range(n):
+        for side, call in calls.items():
+            started = time.perf_counter()
+            call(x)
+            times[side].append((time.perf_counter() - started) * 1000)
+    percentiles = {side: np.percentile(t, [50, 95]) for side, t in times.items()}
+    return {
+        side: {"infer_ms_b1_p50": float(p50), "infer_ms_b1_p95": float(p95)}
+        for side, (p50, p95) in percentiles.items()
+    }
+
+
+def throughputs(calls: dict, x, seconds: float = 0.5) -> dict:
+    """{side: samples/s} over at least 5 calls and `seconds` of calls per side (five calls of a
+    sub-millisecond batch are noise), the sides taking turns call by call."""
+    busy = {side: 0.0 for side in calls}
+    count = dict.fromkeys(calls, 0)
+    for call in calls.values():
         call(x)
-    times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call(x)
-        times.append((time.perf_counter() - started) * 1000)
-    p50, p95 = np.percentile(times, [50, 95])
-    return {"infer_ms_b1_p50": float(p50), "infer_ms_b1_p95": float(p95)}
+    while min(count.values()) < 5 or min(busy.values()) < seconds:
+        for side, call in calls.items():
+            started = time.perf_counter()
+            call(x)
+            busy[side] += time.perf_counter() - started
+            count[side] += 1
+    return {side: count[side] * x.shape[0] / busy[side] for side in calls}  # shape: also a sparse matrix's
 
 
-def throughput(call, x, seconds: float = 0.5) -> float:
-    """Samples/s over at least 5 calls and `seconds` (five calls of a sub-millisecond batch are noise)."""
-    call(x)
-    calls, started = 0, time.perf_counter()
-    while calls < 5 or time.perf_counter() - started < seconds:
-        call(x)
-        calls += 1
-    return calls * x.shape[0] / (time.perf_counter() - started)  # shape: also a sparse matrix's
-
-
-def measure_zoo(model_name: str, x, y, batch: int) -> dict:
+def train_zoo(model_name: str, x, y, batch: int):
+    """(steady-state training samples/s of Keras `fit`, as `zoo train` compiles it; the model)."""
     import keras
 
-    import zoo
     from zoo.core import backend, registry
 
     spec = registry.get(model_name)
@@ -103,16 +116,11 @@ def measure_zoo(model_name: str, x, y, batch: int) -> dict:
             passes.append(time.perf_counter() - self.started)
 
     model.fit(x, y, batch_size=batch, epochs=2, shuffle=False, verbose=0, callbacks=[Timer()])
-    fast = zoo.predictor(model)  # the zoo's low-latency path; model.predict_on_batch kept for reference
-    return {
-        "train_sps": len(x) / passes[1],
-        **latency(fast, x[:1]),
-        "infer_sps_b256": throughput(fast, x[:256]),
-        "predict_on_batch_ms_b1": latency(model.predict_on_batch, x[:1])["infer_ms_b1_p50"],
-    }
+    return len(x) / passes[1], model
 
 
-def measure_raw(family: str, model_name: str, x, y, batch: int) -> dict:
+def train_raw(family: str, model_name: str, x, y, batch: int):
+    """(steady-state training samples/s of the hand-written loop; its runner)."""
     runner = raw_runner(family)(model_name)
     prepared = [runner.tensors(x[i : i + batch], y[i : i + batch]) for i in range(0, len(x), batch)]
     for _ in range(2):  # the first pass compiles and warms up
@@ -121,12 +129,7 @@ def measure_raw(family: str, model_name: str, x, y, batch: int) -> dict:
             loss = runner.train_step(xb, yb)
         float(loss)  # wait for the last step (JAX dispatches asynchronously)
         elapsed = time.perf_counter() - started
-    infer = lambda batch: runner.infer(runner.tensors(batch))  # noqa: E731  numpy in, numpy out, as the zoo's
-    return {
-        "train_sps": len(x) / elapsed,
-        **latency(infer, x[:1]),
-        "infer_sps_b256": throughput(infer, x[:256]),
-    }
+    return len(x) / elapsed, runner
 
 
 def two_tower_weights(model) -> dict:
@@ -152,37 +155,53 @@ def raw_scorer(family: str, model):
     return importlib.import_module(f"benchmarks.{module}").TwoTowerScorer(two_tower_weights(model))
 
 
-def measure_scoring(call, histories) -> dict:
-    """Batch-1 latency and batch-256 users/s of a scoring call on sparse history rows."""
-    return {**latency(call, histories[:1]), "infer_sps_b256": throughput(call, histories[:256])}
+def measure_round(model_name: str, sides: list[str], data) -> dict:
+    """One round: each side trains in turn (not two_tower), then all infer, interleaved."""
+    import zoo
+
+    figures: dict = {side: {} for side in sides}
+    calls = {}
+    if model_name in SCORERS:
+        model, x = data
+        for side in sides:
+            scorer = None if side == "zoo" else raw_scorer(side.removeprefix("raw_"), model)
+            calls[side] = model.score if scorer is None else (lambda h, s=scorer: s.infer(s.tensors(h)))
+    else:
+        x, y, batch = data
+        for side in sides:
+            if side == "zoo":
+                figures[side]["train_sps"], model = train_zoo(model_name, x, y, batch)
+                calls[side] = zoo.predictor(model)  # the zoo's low-latency path
+                calls["keras_predict_on_batch"] = model.predict_on_batch  # Keras's own, for reference
+            else:
+                figures[side]["train_sps"], runner = train_raw(
+                    side.removeprefix("raw_"), model_name, x, y, batch
+                )
+                calls[side] = lambda batch, r=runner: r.infer(r.tensors(batch))  # numpy in, numpy out
+    latency = latencies(calls, x[:1])
+    keras_call = latency.pop("keras_predict_on_batch", None)
+    calls.pop("keras_predict_on_batch", None)
+    for side, samples_per_s in throughputs(calls, x[:256]).items():
+        figures[side] |= {**latency[side], "infer_sps_b256": samples_per_s}
+    if keras_call:
+        figures["zoo"]["predict_on_batch_ms_b1"] = keras_call["infer_ms_b1_p50"]
+    return figures
 
 
 def measure_model(backend_name: str, model_name: str, quick: bool, repeats: int) -> dict:
-    """{"zoo": figures, "raw_<family>": figures}, each figure the median over `repeats` rounds that
-    alternate the sides: on a shared machine one pass can run 30% slower than the next, and
-    alternating spreads that over every side."""
+    """{"zoo": figures, "raw_<family>": figures}, each figure the median over `repeats` rounds: on a
+    shared machine one pass can run 30% slower than the next, so training alternates the sides
+    round by round and inference takes turns call by call."""
     sides = ["zoo"] + [f"raw_{family}" for family in raw_families(backend_name, model_name)]
     if model_name in SCORERS:
         import zoo
         from zoo.datasets import anime
 
-        model, histories = zoo.load(model_name), anime.load_sample().train
-
-        def measure(side: str) -> dict:
-            if side == "zoo":
-                return measure_scoring(model.score, histories)
-            scorer = raw_scorer(side.removeprefix("raw_"), model)
-            return measure_scoring(lambda h: scorer.infer(scorer.tensors(h)), histories)
+        data = (zoo.load(model_name), anime.load_sample().train)
     else:
         batch, quick_steps, full_steps = SETTINGS[model_name]
-        x, y = batches(model_name, quick_steps if quick else full_steps, batch)
-
-        def measure(side: str) -> dict:
-            if side == "zoo":
-                return measure_zoo(model_name, x, y, batch)
-            return measure_raw(side.removeprefix("raw_"), model_name, x, y, batch)
-
-    rounds = [{side: measure(side) for side in sides} for _ in range(repeats)]
+        data = (*batches(model_name, quick_steps if quick else full_steps, batch), batch)
+    rounds = [measure_round(model_name, sides, data) for _ in range(repeats)]
     median = lambda side, key: float(np.median([r[side][key] for r in rounds]))  # noqa: E731
     return {side: {key: median(side, key) for key in rounds[0][side]} for side in sides}
 
