@@ -27,7 +27,8 @@ def raw_size(family: str, name: str) -> int:
         tensors = list(module.parameters()) + [b for n, b in module.named_buffers() if "running" in n]
         return sum(t.numel() for t in tensors)
     if family == "tensorflow":
-        return sum(int(np.prod(p.shape)) for p in harness.raw_runner(family)(name).params)
+        runner = harness.raw_runner(family)(name)
+        return sum(int(np.prod(v.shape)) for v in runner.params + runner.state)
     import jax
 
     from benchmarks.raw_jax import Runner
@@ -38,7 +39,7 @@ def raw_size(family: str, name: str) -> int:
 
 @pytest.mark.parametrize(
     ("family", "name"),
-    [(f, n) for f in ("torch", "jax") for n in ("mnist_mlp", "cifar_resnet")] + [("tensorflow", "mnist_mlp")],
+    [(f, n) for f in ("torch", "jax", "tensorflow") for n in ("mnist_mlp", "cifar_resnet")],
 )
 def test_hand_written_loops_match_the_zoo_architecture_and_learn(family, name, backend_name):
     if backend_name != family:  # the raw loops do not depend on KERAS_BACKEND: check each once
