@@ -66,32 +66,36 @@ def summary(measured: dict) -> dict:
 
 ANALYSIS = """## Where the zoo is slower, and why
 
-- **Training, small model (mnist_mlp).** A step of a 100k-parameter MLP takes well under a
-  millisecond of arithmetic, so the per-step dispatch of `fit` decides. TensorFlow and JAX run 10
-  steps per compiled call (`steps_per_execution=10`, zoo/families/mnist/__init__.py): JAX is level
-  with its hand-written loop. TensorFlow's `fit` against the hand-written TensorFlow step (which
-  computes no schedule) was 0.78 and 0.85 in the last two tables, and 0.97 in a probe of two
+- **Training, small model (mnist_mlp).** A step of a 100k-parameter MLP takes well under a millisecond
+  of arithmetic, so the per-step dispatch of `fit` decides. TensorFlow and JAX run 10 steps per compiled
+  call (`steps_per_execution=10`, zoo/families/mnist/__init__.py): JAX is level with its hand-written
+  loop. TensorFlow's `fit` against the hand-written TensorFlow step (which computes no schedule) was
+  0.78, 0.85, 0.91 and 1.11 in the last four tables (this one the last), and 0.97 in a probe of two
   alternating rounds (76.3k against 78.6k samples/s; `steps_per_execution` 50 instead of 10: 73.9k;
   `jit_compile=True`: 16.7k): no cause found beyond this machine's run-to-run drift. On torch Keras
   accepts only one step per call, and `fit`'s forward pass and loss run as a `torch.jit.trace` per batch
   shape (`zoo.core.backend.compile_training`, what `zoo train` uses; the same weights as Keras's own
   step, tested on CPU): forward + loss + backward took 1,785 -> 813 us per step in a probe here
-  (hand-written: 750 us), and the ratio went from 0.37 to 0.50 (0.53 in an earlier run). What is
-  left is Keras's own per-step Python around the trace, measured per step: the optimizer's `apply`
-  468 us (AdamW evaluates its cosine schedule twice per step; `torch.optim.AdamW.step` takes 213
-  us), `compute_metrics` 156 us, and `fit`'s loop and data adapter 180 us (a step that does
-  nothing). Reaching 0.9 needs an optimizer and metrics outside Keras: not done, since the training
-  numerics would then be the zoo's, not Keras's. `jit_compile=True` (torch.compile) was slower, not
-  faster, in an earlier probe.
-- **Training, conv net (cifar_resnet).** Compute-bound: zoo-on-TensorFlow is faster than the
-  hand-written torch loop and is the fastest backend here; zoo-on-JAX equals hand-written JAX (both
-  slow: XLA's CPU convolutions). zoo-on-torch is not traced: BatchNorm assigns its moving statistics
-  in training, which the trace cannot carry (the check finds the assignment and the step stays
-  eager). Its gap is Keras's torch kernels: the same net built `channels_first`
-  (`keras.config.set_image_data_format`, a probe) trained 1.31x and inferred 1.14x faster than
-  channels-last, still 0.74x / 0.71x the hand-written loop, because Keras's torch convolution
-  permutes its HWIO kernel to OIHW on every call and its BatchNorm and pooling are separate ops
-  (one step profiled: convolution backward 1.53 s against 1.17 s hand-written, max-pool 180 ms
+  (hand-written: 750 us), and the ratio went from 0.37 to 0.46-0.56 (four tables since). What is left is
+  Keras's own per-step Python around the trace, measured per step: the optimizer's `apply` 468 us (AdamW
+  evaluates its cosine schedule twice per step; `torch.optim.AdamW.step` takes 213 us),
+  `compute_metrics` 156 us, and `fit`'s loop and data adapter 180 us (a step that does nothing).
+  Reaching 0.9 needs an optimizer and metrics outside Keras: not done, since the training numerics would
+  then be the zoo's, not Keras's. `jit_compile=True` (torch.compile) was slower, not faster, in an
+  earlier probe.
+- **Training, conv net (cifar_resnet).** Compute-bound: zoo-on-JAX equals hand-written JAX (both slow:
+  XLA's CPU convolutions). zoo-on-TensorFlow trains at 0.77x the hand-written TensorFlow net
+  (benchmarks/raw_tf.py, new in this table and tested equal to the hand-written JAX one: same logits,
+  loss and updated weights after a step); before it existed, TensorFlow was compared with hand-written
+  torch (1.10, 0.97, 0.83 in the last three tables; 0.82 in this one). The cause is not measured yet;
+  candidates are `fit`'s per-batch conversion of numpy input (the hand-written loop iterates over
+  tensors prepared in advance) and Keras's BatchNorm and loss. zoo-on-torch is not traced: BatchNorm
+  assigns its moving statistics in training, which the trace cannot carry (the check finds the
+  assignment and the step stays eager). Its gap is Keras's torch kernels: the same net built
+  `channels_first` (`keras.config.set_image_data_format`, a probe) trained 1.31x and inferred 1.14x
+  faster than channels-last, still 0.74x / 0.71x the hand-written loop, because Keras's torch
+  convolution permutes its HWIO kernel to OIHW on every call and its BatchNorm and pooling are separate
+  ops (one step profiled: convolution backward 1.53 s against 1.17 s hand-written, max-pool 180 ms
   against 17 ms). Not shipped: a per-backend layout would not reach the goal either.
 - **Inference (`zoo.predictor`, used by `zoo predict`, `zoo serve` and the applications).** For the
   MLP every framework is dispatch-bound, so the per-call path decides. Per backend
@@ -105,9 +109,7 @@ ANALYSIS = """## Where the zoo is slower, and why
   copied it, 33 us of mnist_mlp's 0.5 ms batch-256 call). Every path reads the model's weights at
   call time, so fine-tuning is seen (tests/families/test_pretrained.py). Both sides are timed numpy
   in, numpy out, taking turns call by call (since this table; before, one side's 200 calls, then
-  the other's). TensorFlow's
-  cifar_resnet is near the goals' edges against the faster reference (batch 1 against hand-written
-  JAX, batch 256 against hand-written torch); torch's conv net pays Keras's layout as in training.
+  the other's). torch's conv net pays Keras's layout as in training.
   Figures vary from run to run here (a pass can run 30% slower than the next; each figure is a
   median of 3 rounds, and a cell near a goal's edge can flip between runs).
 - **two_tower scoring.** `score` (what `applications.recommendation recommend` and `zoo serve` call)
@@ -155,6 +157,9 @@ FIGURE_NAMES = {
 BLOCKERS = {
     ("mnist_mlp", "tensorflow", "train_sps"): "no cause found: the same comparison measured 0.78, 0.85 "
     "and 0.97 (a probe of two alternating rounds) on this machine; see the analysis.",
+    ("cifar_resnet", "tensorflow", "train_sps"): "not measured yet (the hand-written TensorFlow conv net "
+    "is new in this table); candidates: `fit`'s per-batch conversion of numpy input, Keras's BatchNorm "
+    "and loss.",
     ("mnist_mlp", "torch", "train_sps"): "Keras's per-step Python around the traced forward and backward "
     "(813 us a step, hand-written 750): `optimizer.apply` 468 us (torch.optim.AdamW 213), the loss "
     "tracker and metrics 156 us, `fit`'s loop and data adapter 180 us. Closing it means an optimizer "

@@ -37,7 +37,7 @@ def raw_runner(family: str):
 
 
 def raw_families(backend_name: str, model_name: str) -> list[str]:
-    """The hand-written loops measured beside the zoo on this backend (raw TF has mnist_mlp only)."""
+    """The hand-written loops measured beside the zoo on this backend."""
     families = RAW_FAMILIES[backend_name]
     if "tensorflow" not in families:
         return list(families)  # not importing raw_tf: TensorFlow stays out of the torch and jax processes
@@ -190,8 +190,8 @@ def measure_round(model_name: str, sides: list[str], data) -> dict:
 
 def measure_model(backend_name: str, model_name: str, quick: bool, repeats: int) -> dict:
     """{"zoo": figures, "raw_<family>": figures}, each figure the median over `repeats` rounds: on a
-    shared machine one pass can run 30% slower than the next, so training alternates the sides
-    round by round and inference takes turns call by call."""
+    shared machine one pass can run 30% slower than the next, so training repeats each side once per
+    round (the zoo first) and inference takes turns call by call."""
     sides = ["zoo"] + [f"raw_{family}" for family in raw_families(backend_name, model_name)]
     if model_name in SCORERS:
         import zoo

@@ -23,7 +23,7 @@ def _conv_kernel(rng, c_in: int, c_out: int, size: int = 3) -> tf.Variable:
 
 
 def mlp(rng):
-    """mnist_mlp: (trainable variables, fixed variables, forward(images, training))."""
+    """mnist_mlp: (trained variables, fixed variables, forward(images, training), variables by name)."""
     params = [_glorot(rng, (784, 128), 784, 128), tf.Variable(tf.zeros(128))]
     params += [_glorot(rng, (128, 10), 128, 10), tf.Variable(tf.zeros(10))]
     seed = tf.random.Generator.from_seed(1)
@@ -35,22 +35,25 @@ def mlp(rng):
             x = tf.nn.experimental.stateless_dropout(x, 0.2, seed=seed.make_seeds(1)[:, 0])
         return x @ params[2] + params[3]
 
-    return params, [], forward
+    return (
+        params,
+        [],
+        forward,
+        dict(zip(("hidden/w", "hidden/b", "logits/w", "logits/b"), params, strict=True)),
+    )
 
 
 def cifar(rng):
     """cifar_resnet: frozen 2x2 whitening conv (trainable bias) -> GELU -> groups 64, 256, 256 of
     conv, max-pool, bias-only BatchNorm (momentum 0.6), GELU, conv, BatchNorm, GELU -> max -> linear / 9."""
-    whiten, whiten_bias = _conv_kernel(rng, 3, 24, size=2), tf.Variable(tf.zeros(24))
+    fixed = lambda value: tf.Variable(value, trainable=False)  # noqa: E731  not trained
+    whiten, whiten_bias = fixed(_conv_kernel(rng, 3, 24, size=2)), tf.Variable(tf.zeros(24))
     groups, params, stats = [], [whiten_bias], []
     for c_in, c_out in zip(WIDTHS[:-1], WIDTHS[1:], strict=True):
         group = {"conv1": _conv_kernel(rng, c_in, c_out), "conv2": _conv_kernel(rng, c_out, c_out)}
         for bn in ("bn1", "bn2"):
             group[bn] = tf.Variable(tf.zeros(c_out))  # the BatchNorm's bias; no scale, as the zoo's
-            group[bn + "_mean"], group[bn + "_var"] = (
-                tf.Variable(tf.zeros(c_out)),
-                tf.Variable(tf.ones(c_out)),
-            )
+            group[bn + "_mean"], group[bn + "_var"] = fixed(tf.zeros(c_out)), fixed(tf.ones(c_out))
             params.append(group[bn])
             stats += [group[bn + "_mean"], group[bn + "_var"]]
         params += [group["conv1"], group["conv2"]]
@@ -77,22 +80,25 @@ def cifar(rng):
             x = tf.nn.gelu(x, approximate=False)
         return tf.reduce_max(x, axis=[1, 2]) @ head / 9.0
 
-    return params, [whiten, *stats], forward
+    named = {"whiten": whiten, "whiten_bias": whiten_bias, "head": head}
+    named |= {f"groups/{i}/{k}": v for i, group in enumerate(groups) for k, v in group.items()}
+    return params, [whiten, *stats], forward, named
 
 
 class Runner:
     """One model, its optimizer and loss: a compiled training step and inference call on numpy
     batches (same interface as raw_torch.Runner and raw_jax.Runner). `params` are the trained
-    variables, `state` the fixed ones (the frozen whitening kernel, BatchNorm's moving statistics)."""
+    variables, `state` the fixed ones (the frozen whitening kernel, BatchNorm's moving statistics),
+    `named` all of them by name."""
 
     def __init__(self, model_name: str):
         if model_name not in ("mnist_mlp", "cifar_resnet"):
             raise ValueError(f"no hand-written tensorflow version of {model_name!r}.")
         rng = np.random.default_rng(0)
         mnist = model_name == "mnist_mlp"
-        self.params, self.state, forward = (mlp if mnist else cifar)(rng)
+        self.params, self.state, forward, self.named = (mlp if mnist else cifar)(rng)
         self.m = [tf.Variable(tf.zeros_like(p)) for p in self.params]
-        self.v = [tf.Variable(tf.zeros_like(p)) for p in self.params]
+        self.v = [tf.Variable(tf.zeros_like(p)) for p in self.params] if mnist else []  # AdamW's only
         self.t = tf.Variable(0.0)
         update, smoothing = (self._adamw, 0.0) if mnist else (self._nesterov, 0.2)
         images = tf.TensorSpec((None, 28, 28, 1) if mnist else (None, 32, 32, 3), tf.float32)

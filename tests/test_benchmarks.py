@@ -77,3 +77,42 @@ def test_goals_table_marks_each_cell_and_names_what_blocks_it(backend_name):
     assert report.goal_cells("torch", scoring)[0] == ("not a goal (scoring only)", None)
     lines = report.blocker_lines({"mnist_mlp": {"torch": row}, "two_tower": {"torch": scoring}})
     assert len(lines) == 1 and lines[0].startswith("- **mnist_mlp on torch** (training): Keras's per-step")
+
+
+def test_hand_written_tensorflow_cifar_net_equals_the_jax_one(backend_name):
+    """Same weights in, same logits, loss, updated weights and BatchNorm statistics out after a step:
+    the raw TensorFlow conv net is the raw JAX one (both NHWC / HWIO), not only the same size."""
+    if backend_name != "tensorflow":
+        pytest.skip("backend-independent: checked in the tensorflow pass")
+    import jax
+
+    from benchmarks import raw_jax, raw_tf
+
+    jx, tf_runner = raw_jax.Runner("cifar_resnet"), raw_tf.Runner("cifar_resnet")
+
+    def jax_named(runner) -> dict:
+        p, s = runner.params, runner.state
+        named = {"whiten": s["whiten"], "whiten_bias": p["whiten_bias"], "head": p["head"]["w"]}
+        for i, (group, stats) in enumerate(zip(p["groups"], s["groups"], strict=True)):
+            named |= {f"groups/{i}/conv1": group["conv1"], f"groups/{i}/conv2": group["conv2"]}
+            for bn in ("bn1", "bn2"):
+                named[f"groups/{i}/{bn}"] = group[bn]["beta"]
+                named[f"groups/{i}/{bn}_mean"], named[f"groups/{i}/{bn}_var"] = (
+                    stats[bn]["mean"],
+                    stats[bn]["var"],
+                )
+        return {k: np.asarray(v) for k, v in named.items()}
+
+    start = jax_named(jx)
+    assert set(start) == set(tf_runner.named)
+    for name, value in start.items():
+        tf_runner.named[name].assign(value)
+    x, y = harness.batches("cifar_resnet", steps=1, batch=16)
+    np.testing.assert_allclose(tf_runner.infer(tf_runner.tensors(x)), jx.infer(jx.tensors(x)), atol=1e-4)
+    losses = float(tf_runner.train_step(*tf_runner.tensors(x, y))), float(jx.train_step(*jx.tensors(x, y)))
+    np.testing.assert_allclose(*losses, rtol=1e-4)
+    jax.block_until_ready(jx.params)
+    after = jax_named(jx)
+    for name, value in after.items():
+        assert not np.allclose(value, start[name]) or "whiten" == name, f"{name} did not change"
+        np.testing.assert_allclose(tf_runner.named[name].numpy(), value, atol=2e-4, err_msg=name)

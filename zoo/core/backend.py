@@ -702,7 +702,12 @@ def compiled_input():
     if keras.ops.convert_to_tensor(np.zeros(1)).device.type == "cpu":  # torch on the CPU: Keras's
         import torch  # conversion copies (mnist batch 256: 33 us); torch.from_numpy shares the array
 
-        return lambda x: torch.from_numpy(np.require(x, "float32", ["C_CONTIGUOUS", "WRITEABLE"]))
+        def shared(x):  # the caller's float32 array itself (read, never written); tensors as they are
+            if isinstance(x, torch.Tensor):
+                return keras.ops.convert_to_tensor(x, "float32")
+            return torch.from_numpy(np.require(x, "float32", ["C_CONTIGUOUS", "WRITEABLE"]))
+
+        return shared
     return lambda x: keras.ops.convert_to_tensor(x, "float32")
 
 
