@@ -30,10 +30,15 @@ SCORERS = ("two_tower",)  # measured for inference only: `score`, every item for
 RAW_FAMILIES = {"torch": ("torch",), "jax": ("jax",), "tensorflow": ("torch", "jax", "tensorflow")}
 
 
-def raw_runner(family: str):
-    """The hand-written Runner class of a family (raw_torch, raw_jax, raw_tf)."""
+def raw_module(family: str):
+    """A family's hand-written module: benchmarks.raw_torch, raw_jax or raw_tf."""
     module = {"torch": "raw_torch", "jax": "raw_jax", "tensorflow": "raw_tf"}[family]
-    return importlib.import_module(f"benchmarks.{module}").Runner
+    return importlib.import_module(f"benchmarks.{module}")
+
+
+def raw_runner(family: str):
+    """The hand-written Runner class of a family."""
+    return raw_module(family).Runner
 
 
 def raw_families(backend_name: str, model_name: str) -> list[str]:
@@ -134,7 +139,8 @@ def train_raw(family: str, model_name: str, x, y, batch: int):
 
 def two_tower_weights(model) -> dict:
     """The numpy arrays a hand-written two_tower scorer needs, from the zoo model."""
-    value = lambda variable: np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable)  # noqa: E731
+    from keras.ops import convert_to_numpy as value
+
     return {
         "w1": value(model.user_hidden.kernel),
         "b1": value(model.user_hidden.bias),
@@ -150,9 +156,8 @@ def two_tower_weights(model) -> dict:
 
 
 def raw_scorer(family: str, model):
-    """The hand-written scorer of a family (raw_torch, raw_jax, raw_tf) holding `model`'s weights."""
-    module = {"torch": "raw_torch", "jax": "raw_jax", "tensorflow": "raw_tf"}[family]
-    return importlib.import_module(f"benchmarks.{module}").TwoTowerScorer(two_tower_weights(model))
+    """The hand-written scorer of a family holding `model`'s weights."""
+    return raw_module(family).TwoTowerScorer(two_tower_weights(model))
 
 
 def measure_round(model_name: str, sides: list[str], data) -> dict:
@@ -163,9 +168,10 @@ def measure_round(model_name: str, sides: list[str], data) -> dict:
     calls = {}
     if model_name in SCORERS:
         model, x = data
-        for side in sides:
-            scorer = None if side == "zoo" else raw_scorer(side.removeprefix("raw_"), model)
-            calls[side] = model.score if scorer is None else (lambda h, s=scorer: s.infer(s.tensors(h)))
+        calls["zoo"] = model.score
+        for side in sides[1:]:
+            scorer = raw_scorer(side.removeprefix("raw_"), model)
+            calls[side] = lambda h, s=scorer: s.infer(s.tensors(h))
     else:
         x, y, batch = data
         for side in sides:

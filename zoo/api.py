@@ -85,18 +85,9 @@ def predictor(model):
         >>> fast = zoo.predictor(zoo.load("mnist_mlp"))
         >>> fast(x_test[:1])    # logits of one image
     """
-    import keras
-    import numpy as np
-
     from zoo.core import backend
 
-    call = backend.compile_inference(lambda x: model(x, training=False), model, trace=True)
-    as_input = backend.compiled_input()
-
-    def predict(x):
-        return np.asarray(keras.ops.convert_to_numpy(call(as_input(x))))
-
-    return predict
+    return backend.numpy_inference(lambda x: model(x, training=False), model)
 
 
 def card(name: str) -> dict:

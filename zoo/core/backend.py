@@ -686,6 +686,16 @@ def compile_inference(fn, model, trace: bool = False):
     raise BackendError(f"no compiler for backend {backend!r}.")
 
 
+def numpy_inference(fn, model):
+    """numpy in, numpy out: `fn` compiled by compile_inference (traced on torch), its input converted
+    by compiled_input. What zoo.predictor and two_tower's score run."""
+    import keras
+    import numpy as np
+
+    call, as_input = compile_inference(fn, model, trace=True), compiled_input()
+    return lambda x: np.asarray(keras.ops.convert_to_numpy(call(as_input(x))))
+
+
 def compiled_input():
     """numpy -> what a compile_inference function takes fastest. JAX: the float32 numpy array itself
     (jit moves it to the device; keras.ops.convert_to_tensor first cost about 25 us per call, as much

@@ -110,14 +110,10 @@ class TwoTower(keras.Model):
 
     def score(self, history: sparse.csr_matrix, users=None) -> np.ndarray:
         """Every item's logit for each history's user (user ids are not used: the history is the user).
-        Runs compiled (zoo.core.backend.compile_inference), which reads the weights at each call."""
+        Runs compiled (zoo.core.backend.numpy_inference), which reads the weights at each call."""
         if getattr(self, "_zoo_scorer", None) is None:  # untracked by Keras: not a layer or a weight
-            object.__setattr__(
-                self, "_zoo_scorer", backend.compile_inference(self.all_logits, self, trace=True)
-            )
-            object.__setattr__(self, "_zoo_input", backend.compiled_input())
-        dense = self._zoo_input(history.toarray().astype("float32"))
-        return ops.convert_to_numpy(self._zoo_scorer(dense))
+            object.__setattr__(self, "_zoo_scorer", backend.numpy_inference(self.all_logits, self))
+        return self._zoo_scorer(history.toarray().astype("float32"))
 
 
 class PairBatches(keras.utils.PyDataset):
