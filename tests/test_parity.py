@@ -20,6 +20,7 @@ states = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")  # Car
 inputs = {"mnist_mlp": x_digits, "mnist_cnn": x_digits, "linear_regression": x_table, "dqn_cartpole": states,
           "pneumonia_resnet": datasets.load_sample("pneumoniamnist")[0],
           "breast_resnet": datasets.load_sample("breastmnist")[0],
+          "breast_cifar_resnet": datasets.load_sample("breastmnist")[0],
           "cifar_cnn": datasets.load_sample("cifar10")[0], "cifar_resnet": datasets.load_sample("cifar10")[0],
           "catdog_cnn": datasets.load_sample("cifar10_catdog")[0]}
 outputs = {n: np.asarray(zoo.load(n).predict(x, verbose=0)) for n, x in inputs.items()}
@@ -78,6 +79,7 @@ def outputs(tmp_path_factory):
         "dqn_cartpole",
         "pneumonia_resnet",
         "breast_resnet",
+        "breast_cifar_resnet",
         "cifar_cnn",
         "cifar_resnet",
         "catdog_cnn",

@@ -23,7 +23,8 @@ measured on the shipped weights: accuracy on the full MNIST test split (10,000 i
 models accuracy on test[:1000], the first 1,000 official test images (all of the test split that exists
 offline here; catdog_cnn: the 189 cats and dogs among them), with `--tta` (left-right flip averaging;
 cifar_resnet: airbench's six views, flips of the image and of it moved one pixel both ways) in brackets;
-for pneumonia_resnet and breast_resnet accuracy on the MedMNIST test split at the decision threshold
+for pneumonia_resnet, breast_resnet and breast_cifar_resnet accuracy on the MedMNIST test split at the
+decision threshold
 in the card (chosen on the validation split by tools/choose_threshold.py);
 for linear_regression the test MSE on scikit-learn's diabetes data (88 held-out patients); for
 dqn_cartpole the mean return over 100 greedy CartPole-v1 episodes (environment seeds 0-99; 500 is the

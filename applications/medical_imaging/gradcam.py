@@ -14,14 +14,23 @@ from PIL import Image
 
 from zoo.core import backend
 
-FEATURES, HEAD = "last_conv", ("pool", "logit")  # layer names of zoo/models/medmnist_resnet.py
+
+def feature_layer(model: keras.Model) -> int:
+    """The index of the model's last layer with a spatial output (N, h, w, channels): the last
+    convolutional feature map (e.g. medmnist_resnet's "last_conv"). The layers after it must form a
+    chain (pooling, dropout, dense), as in every MedMNIST classifier of the zoo."""
+    spatial = [i for i, layer in enumerate(model.layers) if len(layer.output.shape) == 4]
+    if not spatial:
+        raise ValueError(f"{model.name} has no convolutional feature map for Grad-CAM to explain.")
+    return spatial[-1]
 
 
 def gradcam(model: keras.Model, images: np.ndarray, positive_label: int = 1) -> np.ndarray:
     """Heatmaps in [0, 1] of shape (N, H, W) for the disease score of each image."""
-    features_model = keras.Model(model.inputs, model.get_layer(FEATURES).output)
+    index = feature_layer(model)
+    features_model = keras.Model(model.inputs, model.layers[index].output)
     features = np.asarray(features_model.predict(images, verbose=0))
-    head = [model.get_layer(name) for name in HEAD]
+    head = model.layers[index + 1 :]
     sign = 1.0 if positive_label == 1 else -1.0
 
     def disease_logit(feature_map):

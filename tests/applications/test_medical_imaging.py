@@ -73,12 +73,17 @@ def test_shipped_model_on_bundled_test_sample(dataset, backend_name):
     assert measured["auc"] >= auc_floor(recorded["auc"], int((labels == 1).sum()), int((labels == 0).sum()))
 
 
-def test_gradcam_shape_range_and_model_randomisation(backend_name):
-    x, _ = zoo.datasets.load_sample("pneumoniamnist")
-    trained = gradcam(zoo.load("pneumonia_resnet"), x[:16])
+@pytest.mark.parametrize("name", ["pneumonia_resnet", "breast_cifar_resnet"])  # two architectures
+def test_gradcam_shape_range_and_model_randomisation(name, backend_name):
+    x, _ = zoo.datasets.load_sample(zoo.api.registry.get(name).dataset)
+    trained = gradcam(zoo.load(name), x[:16])
     assert trained.shape == (16, 28, 28) and trained.min() >= 0.0
-    assert np.allclose(trained.max(axis=(1, 2)), 1.0)  # each map scaled to a peak of 1
-    random = gradcam(zoo.load("pneumonia_resnet", weights=None), x[:16])
+    # each map scaled to a peak of 1, or all 0 where no channel speaks for the label (Grad-CAM's ReLU);
+    # pneumonia_resnet's average-pooled ReLU features always have some evidence, cifar_resnet's
+    # max-pooled GELU features not for every image
+    peaks = trained.max(axis=(1, 2))
+    assert np.all(np.isclose(peaks, 1.0) | (peaks == 0.0)) and np.isclose(peaks, 1.0).mean() >= 0.5
+    random = gradcam(zoo.load(name, weights=None), x[:16])
     # Adebayo et al. 2018: an explanation must depend on the learned weights.
     assert np.abs(trained - random).mean() > 0.1
 

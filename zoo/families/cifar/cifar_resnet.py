@@ -76,8 +76,13 @@ def _conv_group(x, filters: int, name: str, bn_momentum: float):
 
 def build(config: dict | None = None) -> keras.Model:
     """Raw uint8 32x32 RGB images -> 10 class logits."""
-    config = {**CONFIG, **(config or {})}
     images, x = _cifar.inputs_and_standardize()
+    return network(images, x, {**CONFIG, **(config or {})}, name="cifar_resnet")
+
+
+def network(images, x, config: dict, name: str) -> keras.Model:
+    """The model from `images` whose standardized 32x32 RGB version is `x`: whitening, the conv groups,
+    the head (medmnist_transfer.py puts its own front before it)."""
     whiten = keras.layers.Conv2D(config["whiten_width"], 2, use_bias=False, trainable=False, name="whiten")
     x = ChannelBias(name="whiten_bias")(whiten(x))
     x = keras.layers.Activation("gelu", name="whiten_act")(x)
@@ -88,7 +93,7 @@ def build(config: dict | None = None) -> keras.Model:
     head_init = keras.initializers.RandomUniform(-bound, bound)
     x = keras.layers.Dense(config["outputs"], use_bias=False, kernel_initializer=head_init, name="head")(x)
     logits = keras.layers.Rescaling(config["head_scale"], name="logits")(x)
-    return keras.Model(images, logits, name="cifar_resnet")
+    return keras.Model(images, logits, name=name)
 
 
 def whitening_kernel(images: np.ndarray, n: int = 5_000, eps: float = 5e-4) -> np.ndarray:
