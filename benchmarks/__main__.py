@@ -91,10 +91,11 @@ ANALYSIS = """## Where the zoo is slower, and why
   first in turn (the harness's 2,048 images a pass): the hand-written net ran 254-270 samples/s in
   every round, the zoo 218 and 207 in the first two rounds and 253-275 in the last four (ratios 0.85,
   0.77, then 0.97, 1.07, 1.02, 0.96); a second probe with the hand-written torch loop before them in
-  every round, as in the full run: 0.81, 0.71, then 1.03, 1.00, 0.93. So `fit` is as fast as the
-  hand-written net once a process has trained a couple of models, and slower before; this table's three
-  rounds (each side's fastest is taken, the sides taking turns to go first) all stayed slow: the zoo
-  189-208 samples/s against 265-275. What warms up across whole training runs is not found. zoo-on-torch is
+  every round, as in the full run: 0.81, 0.71, then 1.03, 1.00, 0.93. So `fit` matched the
+  hand-written net after its first two cifar_resnet runs in a process and was slower before them; this
+  table's three rounds (each side's fastest is taken; the rounds began with the zoo, raw torch and raw
+  JAX) all stayed slow: the zoo 189-208 samples/s against 265-275. What warms up across whole training
+  runs is not found. zoo-on-torch is
   not traced: BatchNorm assigns its moving statistics in training, which the trace cannot carry (the
   check finds the assignment and the step stays eager). Its gap is Keras's torch kernels: the same net built
   `channels_first` (`keras.config.set_image_data_format`, a probe) trained 1.31x and inferred 1.14x
@@ -163,9 +164,10 @@ FIGURE_NAMES = {
 BLOCKERS = {
     ("mnist_mlp", "tensorflow", "train_sps"): "no cause found: the same comparison measured 0.78, 0.85 "
     "and 0.97 (a probe of two alternating rounds) on this machine; see the analysis.",
-    ("cifar_resnet", "tensorflow", "train_sps"): "Keras's `fit` runs slower in a process's first training "
-    "runs (two probes: 0.85 and 0.77, 0.81 and 0.71 in the first two rounds, 0.93-1.07 after); this "
-    "table's three rounds all fell in the slow phase. Why `fit` warms up over whole runs is not found.",
+    ("cifar_resnet", "tensorflow", "train_sps"): "Keras's `fit` ran slower in its first two cifar_resnet "
+    "runs of a process (two probes: 0.85 and 0.77, 0.81 and 0.71 in the first two rounds, 0.93-1.07 "
+    "after); this table's three rounds all fell in the slow phase. Why `fit` warms up over whole runs "
+    "is not found.",
     ("two_tower", "jax", "infer_sps_b256"): "none found: both sides do the same arithmetic (every item's "
     "vector per call); 0.94 in the previous table, 0.89 in this one.",
     ("mnist_mlp", "torch", "train_sps"): "Keras's per-step Python around the traced forward and backward "

@@ -34,6 +34,15 @@ def sample_threshold(full_accuracy: float, n: int) -> float:
     return full_accuracy - 3 * math.sqrt(full_accuracy * (1 - full_accuracy) / n) - 1 / n
 
 
+def auc_floor(auc: float, positives: int, negatives: int) -> float:
+    """3 standard errors below an AUC (Hanley & McNeil 1982), for a smaller sample of cases."""
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)) / (
+        positives * negatives
+    )
+    return auc - 3 * math.sqrt(variance)
+
+
 @pytest.fixture(scope="session")
 def backend_name() -> str:
     import keras

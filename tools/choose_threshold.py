@@ -1,6 +1,7 @@
 """Choose a binary classifier's decision threshold on its validation split, for the card.
 
-    ZOO_DATA_DIR=/path/to/datasets python tools/choose_threshold.py pneumonia_resnet breast_resnet
+    ZOO_DATA_DIR=/path/to/datasets python tools/choose_threshold.py pneumonia_resnet breast_resnet \
+        breast_cifar_resnet
 
 The cut on the label-1 logit with the highest validation accuracy (cuts lie halfway between
 neighbouring validation logits, so another backend's float noise cannot move an image across one);

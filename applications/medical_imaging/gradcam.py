@@ -22,6 +22,11 @@ def feature_layer(model: keras.Model) -> int:
     spatial = [i for i, layer in enumerate(model.layers) if len(layer.output.shape) == 4]
     if not spatial:
         raise ValueError(f"{model.name} has no convolutional feature map for Grad-CAM to explain.")
+    chain = model.layers[spatial[-1] :]
+    if any(after.input is not before.output for before, after in zip(chain[:-1], chain[1:], strict=True)):
+        raise ValueError(
+            f"{model.name}'s layers after its last feature map are not a chain; Grad-CAM needs one."
+        )
     return spatial[-1]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -14,22 +13,13 @@ from applications.medical_imaging import MODELS, analysis
 from applications.medical_imaging import metrics as m
 from applications.medical_imaging.__main__ import main
 from applications.medical_imaging.gradcam import gradcam
-from tests.conftest import full_data, sample_threshold
+from tests.conftest import auc_floor, full_data, sample_threshold
 from zoo.core import hub
 
 requires_full = pytest.mark.skipif(
     not (full_data("pneumoniamnist", "pneumoniamnist.npz") and full_data("breastmnist", "breastmnist.npz")),
     reason="MedMNIST npz files ($ZOO_DATA_DIR/<dataset>/<dataset>.npz) not found: the full checks need them",
 )
-
-
-def auc_floor(auc: float, positives: int, negatives: int) -> float:
-    """3 standard errors below an AUC (Hanley & McNeil 1982), for a smaller sample of cases."""
-    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)) / (
-        positives * negatives
-    )
-    return auc - 3 * math.sqrt(variance)
 
 
 def test_threshold_reaches_the_target_sensitivity():
@@ -82,7 +72,10 @@ def test_gradcam_shape_range_and_model_randomisation(name, backend_name):
     # pneumonia_resnet's average-pooled ReLU features always have some evidence, cifar_resnet's
     # max-pooled GELU features not for every image
     peaks = trained.max(axis=(1, 2))
-    assert np.all(np.isclose(peaks, 1.0) | (peaks == 0.0)) and np.isclose(peaks, 1.0).mean() >= 0.5
+    if name == "pneumonia_resnet":
+        assert np.allclose(peaks, 1.0)
+    else:
+        assert np.all(np.isclose(peaks, 1.0) | (peaks == 0.0)) and np.isclose(peaks, 1.0).mean() >= 0.5
     random = gradcam(zoo.load(name, weights=None), x[:16])
     # Adebayo et al. 2018: an explanation must depend on the learned weights.
     assert np.abs(trained - random).mean() > 0.1

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import zoo
-from tests.applications.test_medical_imaging import auc_floor
-from tests.conftest import full_data, sample_threshold
+from tests.conftest import auc_floor, full_data, sample_threshold
 from zoo import datasets
 from zoo.core import hub, registry
 from zoo.families.cifar import medmnist_transfer
@@ -34,6 +33,15 @@ def test_front_resizes_to_32_and_copies_gray_to_rgb(breast_sample):
     assert 0 <= rgb.min() and rgb.max() <= 255  # bilinear: no overshoot
     flat = np.asarray(front.predict(np.full((1, 28, 28), 77, "uint8"), verbose=0))
     np.testing.assert_allclose(flat, 77.0, atol=1e-4)  # a constant image stays that constant
+
+
+def test_a_direct_call_runs_in_inference_mode(breast_sample):
+    """keras.layers.Resizing in front made `model(x)` run BatchNorm in training mode (and so the
+    SavedModel export) on TensorFlow; the model's own resizing layer does not."""
+    model = zoo.load("breast_cifar_resnet")
+    x = breast_sample[0][:16].astype("float32")[..., None]
+    called = keras.ops.convert_to_numpy(model(x))
+    np.testing.assert_allclose(called, np.asarray(model.predict(x, verbose=0)), atol=1e-5)
 
 
 def test_start_from_base_copies_every_layer_but_the_head():

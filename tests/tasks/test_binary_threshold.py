@@ -58,3 +58,20 @@ def test_a_fine_tuned_binary_model_decides_at_zero():
     task = zoo.task("breast_resnet")
     tuned = task._tuned_spec("mine", ["malignant", "normal or benign"], True, "data/")
     assert "threshold" not in tuned.options and tuned.tasks().threshold() == 0.0
+
+
+def test_without_an_operating_point_the_served_flag_follows_the_label(tmp_path):
+    """breast_cifar_resnet has no operating point of the application: the medical page flags what its
+    label calls malignant (the card's cut), not what a probability of 0.5 would."""
+    pytest.importorskip("fastapi")
+    from zoo.serve.service import Service
+
+    name = "breast_cifar_resnet"
+    x, _ = zoo.datasets.load_sample("breastmnist")
+    threshold = zoo.api.registry.get(name).options["threshold"]["logit"]
+    logits = zoo.task(name).outputs(zoo.load(name), x).reshape(-1)
+    assert ((logits > 0) != (logits > threshold)).any(), "no sample image lies between 0 and the cut"
+    served = Service([name], db=f"sqlite:///{tmp_path / 'feedback.db'}").predict_array(name, x, top=1)
+    assert [r["flagged"] for r in served] == [r["label"] == "malignant" for r in served]
+    assert [r["label"] == "malignant" for r in served] == (logits <= threshold).tolist()
+    assert {r["operating_point"] for r in served} == {"the card's decision threshold (+0.2100)"}

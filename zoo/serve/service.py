@@ -195,7 +195,7 @@ class Service:
 
         loaded = self.get(name)
         positive = loaded.spec.options.get("positive_label", 1)
-        point = _operating_point(loaded.spec, analysis)
+        point = _operating_point(loaded.spec, analysis, loaded.task.threshold(loaded.model))
         with loaded.lock:
             logits = loaded.task.outputs(loaded.model, x)
             cams = gradcam(loaded.model, x, positive)
@@ -373,15 +373,25 @@ def _weights_version(spec) -> str:
     return f"sha256:{sha[:12]}"
 
 
-def _operating_point(spec, analysis) -> dict:
-    """The validation-fitted temperature and threshold of the shipped medical model; 0.5 otherwise."""
+def _operating_point(spec, analysis, cut: float = 0.0) -> dict:
+    """The validation-fitted temperature and threshold of the application's medical model; otherwise the
+    card's decision cut on the label-1 logit (0 for weights it was not chosen for) as a probability of
+    the finding, so that "flagged" agrees with the label the page shows."""
     try:
         point = analysis.operating_point(spec.dataset)
         if point["model"] == spec.name and spec.weights_file is None:
             return {**point, "source": point["fitted_on"]}
     except (ValueError, KeyError):
         pass
-    return {"temperature": 1.0, "threshold": 0.5, "source": "none fitted for these weights: 0.5"}
+    if not cut:
+        return {"temperature": 1.0, "threshold": 0.5, "source": "none fitted for these weights: 0.5"}
+    finding_cut = cut if spec.options.get("positive_label", 1) == 1 else -cut
+    threshold = float(1 / (1 + np.exp(-finding_cut)))
+    return {
+        "temperature": 1.0,
+        "threshold": threshold,
+        "source": f"the card's decision threshold ({cut:+.4f})",
+    }
 
 
 def _name_uploads(message: str, paths: list[str], uploads) -> str:

@@ -19,13 +19,31 @@ from zoo.core.registry import Recipe
 from zoo.families.cifar import _cifar, cifar_resnet
 
 BASE = "cifar_resnet"  # the registered model whose shipped weights the recipe starts from
+CONFIG = registry.get("breast_cifar_resnet").config  # the registration's config: one place
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class Upsample(keras.layers.Layer):
+    """Bilinear resizing to `size` x `size`. Not keras.layers.Resizing: that preprocessing layer makes a
+    functional model called directly (`model(x)`, and so a SavedModel export) run BatchNorm in training
+    mode (Keras 3.15, TensorFlow backend)."""
+
+    def __init__(self, size: int, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def call(self, x):
+        return keras.ops.image.resize(x, (self.size, self.size), interpolation="bilinear")
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
 
 
 def build(config: dict | None = None) -> keras.Model:
     """Raw uint8 28x28 grayscale images -> the logit of label 1."""
-    config = {**registry.get("breast_cifar_resnet").config, **(config or {})}
+    config = {**CONFIG, **(config or {})}
     images = keras.Input(shape=(28, 28, 1), name="image")
-    x = keras.layers.Resizing(32, 32, interpolation="bilinear", name="resize")(images)
+    x = Upsample(32, name="resize")(images)
     x = keras.layers.Concatenate(name="rgb")([x, x, x])
     x = keras.layers.Normalization(mean=_cifar.MEAN, variance=np.square(_cifar.STD), name="standardize")(x)
     return cifar_resnet.network(images, x, config, name="breast_cifar_resnet")
