@@ -385,8 +385,10 @@ def _operating_point(spec, analysis, cut: float = 0.0) -> dict:
         pass
     if not cut:
         return {"temperature": 1.0, "threshold": 0.5, "source": "none fitted for these weights: 0.5"}
+    from applications.medical_imaging import metrics as m
+
     finding_cut = cut if spec.options.get("positive_label", 1) == 1 else -cut
-    threshold = float(1 / (1 + np.exp(-finding_cut)))
+    threshold = float(m.probabilities(np.float64(finding_cut)))
     return {
         "temperature": 1.0,
         "threshold": threshold,

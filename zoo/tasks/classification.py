@@ -178,6 +178,16 @@ def _loss(binary: bool):
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
+def binary_logit_metrics() -> list:
+    """The metrics binary recipes train with: accuracy at logit 0 and AUC, both from the logit."""
+    import keras
+
+    return [
+        keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0),
+        keras.metrics.AUC(name="auc", from_logits=True),
+    ]
+
+
 def _metrics(binary: bool) -> list:
     import keras
 

@@ -13,6 +13,7 @@ import keras
 from zoo.core import registry
 from zoo.core.registry import Recipe
 from zoo.families.cifar import _cifar
+from zoo.tasks.classification import binary_logit_metrics
 
 CONFIG = registry.get("catdog_cnn").config  # the registration's config: one place
 
@@ -35,9 +36,6 @@ RECIPE = Recipe(
     batch_size=64,
     optimizer=lambda total_steps: keras.optimizers.Adam(1e-3),
     loss=lambda: keras.losses.BinaryCrossentropy(from_logits=True),
-    metrics=lambda: [
-        keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0),
-        keras.metrics.AUC(name="auc", from_logits=True),
-    ],
+    metrics=binary_logit_metrics,
     notes="the plain recipe: Adam 1e-3, binary cross-entropy, no augmentation, 10 epochs",
 )

@@ -17,6 +17,7 @@ from zoo.core import augment, registry
 from zoo.core.optimizers import adamw_warmup_cosine
 from zoo.core.registry import Recipe
 from zoo.families.cifar import _cifar, cifar_resnet
+from zoo.tasks.classification import binary_logit_metrics
 
 BASE = "cifar_resnet"  # the registered model whose shipped weights the recipe starts from
 CONFIG = registry.get("breast_cifar_resnet").config  # the registration's config: one place
@@ -66,19 +67,12 @@ def start_from_base(model: keras.Model, x_train=None) -> list[str]:
     return fresh
 
 
-def _metrics():
-    return [
-        keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0),
-        keras.metrics.AUC(name="auc", from_logits=True),
-    ]
-
-
 BREAST_RECIPE = Recipe(
     epochs=15,
     batch_size=32,
     optimizer=adamw_warmup_cosine(peak=3e-4, weight_decay=5e-4),
     loss=lambda: keras.losses.BinaryCrossentropy(from_logits=True),
-    metrics=_metrics,
+    metrics=binary_logit_metrics,
     augment=augment.compose(augment.random_flip(), augment.random_shift(2), augment.random_intensity(0.1)),
     prepare=start_from_base,
     balance_classes=True,

@@ -12,6 +12,7 @@ import keras
 from zoo.core import augment, registry
 from zoo.core.optimizers import adamw_warmup_cosine
 from zoo.core.registry import Recipe
+from zoo.tasks.classification import binary_logit_metrics
 
 CONFIG = registry.get("pneumonia_resnet").config  # the registration's config: one place
 
@@ -52,19 +53,12 @@ def _loss():
     return keras.losses.BinaryCrossentropy(from_logits=True)
 
 
-def _metrics():
-    return [
-        keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0),
-        keras.metrics.AUC(name="auc", from_logits=True),
-    ]
-
-
 PNEUMONIA_RECIPE = Recipe(
     epochs=40,
     batch_size=64,
     optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
     loss=_loss,
-    metrics=_metrics,
+    metrics=binary_logit_metrics,
     augment=augment.compose(augment.random_shift(2), augment.random_intensity(0.1)),
     balance_classes=True,
     notes="balanced class weights; +-2 px shifts and +-10% contrast/brightness (no flips: "
@@ -76,7 +70,7 @@ BREAST_RECIPE = Recipe(
     batch_size=32,
     optimizer=adamw_warmup_cosine(peak=2e-3, weight_decay=5e-4),
     loss=_loss,
-    metrics=_metrics,
+    metrics=binary_logit_metrics,
     augment=augment.compose(augment.random_flip(), augment.random_shift(2), augment.random_intensity(0.1)),
     balance_classes=True,
     notes="balanced class weights; left-right flips, +-2 px shifts, +-10% contrast/brightness; "
